@@ -1,0 +1,83 @@
+"""GloVe text file -> HDF5 store: the code behind both `parse_glove` and `embedlab convert`."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from embedlab import __version__
+from embedlab.glove_text import GloveFormatError, OnBadLine, read_glove_text
+from embedlab.store import write_store
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class ConvertSummary:
+    n_words: int
+    dim: int
+    n_lines: int
+    n_skipped: int
+    sha256: str
+    parse_seconds: float
+    total_seconds: float
+
+
+def sha256_of(path: str | os.PathLike[str]) -> str:
+    with open(path, "rb") as fh:
+        return hashlib.file_digest(fh, "sha256").hexdigest()
+
+
+def convert(
+    text: str | os.PathLike[str],
+    store: str | os.PathLike[str],
+    dim: int | None = None,
+    on_bad_line: OnBadLine = "error",
+    threads: int | None = None,
+    source: str | None = None,
+    expected_sha256: str | None = None,
+) -> ConvertSummary:
+    """Parse `text` and write `store` atomically, recording the text's SHA-256 in the store and
+    refusing the text when `expected_sha256` is given and differs."""
+    start = time.perf_counter()
+    text = Path(text)
+    parsed = read_glove_text(text, dim=dim, on_bad_line=on_bad_line, threads=threads)
+    parse_seconds = time.perf_counter() - start
+    sha256 = sha256_of(text)
+    if expected_sha256 and sha256 != expected_sha256.lower():
+        raise GloveFormatError(
+            f"{text}: SHA-256 is {sha256}, expected {expected_sha256} (glove.sha256). "
+            "Use the file you pinned, or update glove.sha256 if you changed the file on purpose."
+        )
+    for problem in parsed.problems:
+        log.warning("%s:%d: skipped: %s", text, problem.lineno, problem.problem)
+    n_skipped = parsed.n_lines - len(parsed.words)
+    write_store(
+        store,
+        parsed.words,
+        parsed.vectors,
+        {
+            "source": source or str(text),
+            "source_file": text.name,
+            "source_sha256": sha256,
+            "n_lines": parsed.n_lines,
+            "n_skipped": n_skipped,
+            "on_bad_line": on_bad_line,
+            "had_bom": parsed.had_bom,
+            "n_words_with_spaces": parsed.n_words_with_spaces,
+            "embedlab_version": __version__,
+        },
+    )
+    return ConvertSummary(
+        n_words=len(parsed.words),
+        dim=parsed.dim,
+        n_lines=parsed.n_lines,
+        n_skipped=n_skipped,
+        sha256=sha256,
+        parse_seconds=parse_seconds,
+        total_seconds=time.perf_counter() - start,
+    )

@@ -1,0 +1,91 @@
+"""The HDF5 word-vector store: ``vectors`` float32 [N, d] (contiguous, file order) and ``words``.
+
+Contiguous and uncompressed on purpose: a 400,000 x 50 store writes in ~0.1 s and reads in ~0.02 s,
+while gzip chunking costs 30x on both sides for a modest size gain (see README, bench/).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+import h5py
+import numpy as np
+
+from embedlab.atomic import atomic_output
+
+FORMAT = "embedlab-word-store/1"
+
+
+@dataclass
+class WordStore:
+    """Words, their vectors and the store's attributes, loaded into memory."""
+
+    words: list[str]
+    vectors: np.ndarray
+    attrs: dict[str, Any] = field(default_factory=dict)
+
+    @cached_property
+    def index(self) -> dict[str, int]:
+        """Row of each word."""
+        return {w: i for i, w in enumerate(self.words)}
+
+    @property
+    def dim(self) -> int:
+        return int(self.vectors.shape[1])
+
+    def __len__(self) -> int:
+        return len(self.words)
+
+
+def write_store(
+    path: str | os.PathLike[str],
+    words: list[str],
+    vectors: np.ndarray,
+    attrs: Mapping[str, Any],
+) -> None:
+    """Write the store atomically (temporary name, then rename)."""
+    if vectors.ndim != 2 or vectors.shape[0] != len(words):
+        raise ValueError(f"{len(words)} words but vectors of shape {vectors.shape}")
+    vectors = np.ascontiguousarray(vectors, dtype=np.float32)
+    with atomic_output(path) as tmp, h5py.File(tmp, "w") as f:
+        f.create_dataset("vectors", data=vectors)
+        f.create_dataset(
+            "words", data=np.array(words, dtype=object), dtype=h5py.string_dtype("utf-8")
+        )
+        f.attrs["format"] = FORMAT
+        f.attrs["dim"] = vectors.shape[1]
+        f.attrs["n_words"] = vectors.shape[0]
+        for key, value in attrs.items():
+            f.attrs[key] = value
+
+
+def read_attrs(path: str | os.PathLike[str]) -> dict[str, Any]:
+    with h5py.File(path, "r") as f:
+        return {k: _plain(v) for k, v in f.attrs.items()}
+
+
+def read_store(path: str | os.PathLike[str]) -> WordStore:
+    path = Path(path)
+    with h5py.File(path, "r") as f:
+        if f.attrs.get("format") != FORMAT or "vectors" not in f or "words" not in f:
+            raise ValueError(
+                f"{path} is not an embedlab word store (expected attribute format={FORMAT!r} and "
+                "datasets 'vectors' and 'words'); create one with `embedlab convert`."
+            )
+        vectors = f["vectors"][:]
+        words = f["words"].asstr()[:].tolist()
+        attrs = {k: _plain(v) for k, v in f.attrs.items()}
+    return WordStore(words=words, vectors=vectors, attrs=attrs)
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, bytes):
+        return value.decode("utf-8")
+    return value

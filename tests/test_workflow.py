@@ -1,0 +1,166 @@
+"""End-to-end runs of the real Snakemake workflow on the tiny test config."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import shutil
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import pytest
+import yaml
+
+from embedlab.glove_text import read_glove_text
+from embedlab.store import read_store
+from tests.conftest import ROOT
+from tests.httpserver import FileServer, Served
+
+pytestmark = pytest.mark.slow
+SNAKEMAKE = str(Path(sys.executable).parent / "snakemake")
+
+
+def snakemake(
+    workdir: Path, *args: str, configfile: Path | None = None, check: bool = True
+) -> subprocess.CompletedProcess[str]:
+    cmd = [
+        SNAKEMAKE,
+        "--snakefile",
+        str(ROOT / "Snakefile"),
+        "--directory",
+        str(workdir),
+        "--configfile",
+        str(configfile or ROOT / ".test/config/config.yaml"),
+        "--cores",
+        "2",
+        *args,
+    ]
+    out = subprocess.run(cmd, capture_output=True, text=True, check=False)
+    if check and out.returncode != 0:
+        raise AssertionError(f"snakemake failed:\n{out.stdout}\n{out.stderr}")
+    return out
+
+
+def job_counts(output: str) -> dict[str, int]:
+    """Jobs per rule from the 'Job stats' table Snakemake prints."""
+    table = output.split("Job stats:")[-1]
+    counts = {}
+    for line in table.splitlines():
+        m = re.fullmatch(r"(\w+)\s+(\d+)", line.strip())
+        if m and m.group(1) != "total":
+            counts[m.group(1)] = int(m.group(2))
+    return counts
+
+
+@pytest.fixture
+def workdir(tmp_path: Path, tiny_glove: Path) -> Path:
+    shutil.copy(tiny_glove, tmp_path / "glove.tiny.txt")
+    return tmp_path
+
+
+def test_dry_run_dag_of_default_config(tmp_path: Path) -> None:
+    out = snakemake(tmp_path, "--dry-run", configfile=ROOT / "config/config.yaml")
+    assert job_counts(out.stdout + out.stderr) == {
+        "all": 1,
+        "parse_glove": 1,
+        "write_bundled_glove": 1,
+    }
+
+
+def test_tiny_config_end_to_end(workdir: Path) -> None:
+    snakemake(workdir)
+    store = read_store(workdir / "results/glove/glove.tiny.h5")
+    parsed = read_glove_text(workdir / "glove.tiny.txt")
+    assert store.words == parsed.words and len(store) == 3000
+    assert store.vectors.tobytes() == parsed.vectors.tobytes()
+    assert store.attrs["source"] == "glove.tiny.txt"
+    assert (workdir / "logs/glove/parse_glove_glove.tiny.log").read_text().count(
+        "3000 words x 50"
+    ) == 1
+    assert (workdir / "benchmarks/glove/parse_glove_glove.tiny.tsv").exists()
+    again = snakemake(workdir)
+    assert "Nothing to be done" in again.stdout + again.stderr
+
+
+def test_bad_line_fails_the_job_and_leaves_no_store(workdir: Path) -> None:
+    with open(workdir / "glove.tiny.txt", "a") as fh:
+        fh.write("broken 1 2 3\n")
+    out = snakemake(workdir, check=False)
+    assert out.returncode != 0
+    log = (workdir / "logs/glove/parse_glove_glove.tiny.log").read_text()
+    assert "glove.tiny.txt:3001: expected 50 values after the word, found 3" in log
+    assert not (workdir / "results/glove/glove.tiny.h5").exists()
+    config = workdir / "skip.yaml"
+    config.write_text(
+        yaml.safe_dump({"glove": {"source": "glove.tiny.txt", "on_bad_line": "skip"}})
+    )
+    snakemake(workdir, configfile=config)
+    assert len(read_store(workdir / "results/glove/glove.tiny.h5")) == 3000
+
+
+def test_url_source_downloads_extracts_and_parses(tmp_path: Path, tiny_glove: Path) -> None:
+    archive = tmp_path / "served.zip"
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.write(tiny_glove, "glove.test/glove.test.50d.txt")
+    body = archive.read_bytes()
+    work = tmp_path / "work"
+    work.mkdir()
+    with FileServer() as server:
+        server.files["/glove.test.zip"] = Served(body, drop_after=len(body) // 2, drops_left=1)
+        config = work / "url.yaml"
+        config.write_text(
+            yaml.safe_dump(
+                {
+                    "glove": {
+                        "source": server.url("/glove.test.zip"),
+                        "dims": [50],
+                        "checksum": "md5:" + hashlib.md5(body).hexdigest(),
+                    }
+                }
+            )
+        )
+        out = snakemake(work, configfile=config)
+    counts = job_counts(out.stdout + out.stderr)
+    assert counts == {"all": 1, "download_glove": 1, "extract_glove": 1, "parse_glove": 1}
+    assert (work / "resources/glove/glove.test.50d.txt").read_bytes() == tiny_glove.read_bytes()
+    store = read_store(work / "results/glove/glove.test.50d.h5")
+    assert len(store) == 3000 and store.words[:2] == ["the", ","]
+    assert "resuming" in (work / "logs/glove/download_glove.log").read_text()
+
+
+@pytest.mark.parametrize(
+    ("config", "message"),
+    [
+        (
+            {"glove": {"sourse": "bundled"}},
+            "Additional properties are not allowed ('sourse' was unexpected)",
+        ),
+        ({"glove": {"dims": "50"}}, "'50' is not of type 'array'"),
+        ({"glove": {"on_bad_line": "ignore"}}, "'ignore' is not one of ['error', 'skip']"),
+        ({"glove": {"source": "bundled", "dims": [100]}}, "holds only the 50d vectors"),
+        ({"extra": 1}, "('extra' was unexpected)"),
+    ],
+)
+def test_bad_config_stops_before_any_job(tmp_path: Path, config: dict, message: str) -> None:
+    path = tmp_path / "bad.yaml"
+    path.write_text(yaml.safe_dump(config))
+    out = snakemake(tmp_path, "--dry-run", configfile=path, check=False)
+    assert out.returncode != 0
+    assert message in out.stdout + out.stderr
+    assert not (tmp_path / "results").exists()
+
+
+def test_default_config_writes_the_published_file(tmp_path: Path) -> None:
+    """What `make run` does: the bundled vectors, written byte-identical and parsed exactly."""
+    snakemake(tmp_path, configfile=ROOT / "config/config.yaml")
+    text = tmp_path / "resources/glove/glove.6B.50d.txt"
+    assert text.stat().st_size == 171_350_079
+    store = read_store(tmp_path / "results/glove/glove.6B.50d.h5")
+    assert store.attrs["source_sha256"] == (
+        "d8f717f8dd4b545cb7f418ef9f3d0c3e6e68a6f48b97d32f8b7aae40cb31f96f"
+    )
+    assert store.vectors.shape == (400_000, 50)
+    assert store.words[14798] == "nan" and np.isfinite(store.vectors).all()

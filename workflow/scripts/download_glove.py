@@ -1,0 +1,15 @@
+"""Rule download_glove: resumable, checked download of a GloVe zip archive."""
+
+from embedlab.acquire import Digest, download
+from embedlab.joblog import job_log
+
+with job_log(snakemake.log[0]) as log:
+    p = snakemake.params
+    path = download(
+        p.url,
+        snakemake.output.archive,
+        Digest(**p.digest),
+        retries=p.retries,
+        timeout=p.timeout_s,
+    )
+    log.info("downloaded %s to %s", p.url, path)

@@ -1,0 +1,20 @@
+"""Rule extract_glove: one member of a GloVe zip archive, checked against its published digest."""
+
+from pathlib import Path
+
+from embedlab.acquire import Digest, extract, verify
+from embedlab.joblog import job_log
+
+with job_log(snakemake.log[0]) as log:
+    archive = Path(snakemake.input.archive)
+    if snakemake.params.archive_digest:
+        digest = Digest(**snakemake.params.archive_digest)
+        if digest == Digest():
+            log.warning("%s: no checksum pinned or published; not checked", archive)
+        else:
+            verify(
+                archive, digest, f"checking {archive}", "Set glove.checksum or replace the file."
+            )
+    out = Path(snakemake.output.txt)
+    extract(archive, out.name, out)
+    log.info("extracted %s", out)
