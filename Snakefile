@@ -4,6 +4,13 @@
 #   resources/glove/<archive>.zip         downloaded GloVe archive (URL sources only)
 #   resources/glove/<name>.txt            GloVe text file (extracted, or written from the bundled package)
 #   results/glove/<name>.h5               HDF5 word store: vectors float32 [N, d], words, attributes
+#   results/neighbors/<name>/chunk_<i>.h5 partial top-k lists of chunk job i (scatter)
+#   results/neighbors/<name>.h5|.tsv      exact k nearest neighbours of every word (gather)
+#   results/neighbors/<name>.sample.tsv   neighbour lists of neighbors.sample_words (report)
+#   results/analogy/<name>/queries.tsv    answers to analogy.queries by three methods (report)
+#   results/analogy/<name>/google/<section>.tsv  per-question answers of one benchmark section
+#   results/analogy/<name>/google.tsv|.png       Google analogy accuracy per section (report)
+#   results/similarity/<name>.tsv         WordSim353 / SimLex-999 Spearman rho (report)
 #   logs/<stage>/<rule>[_<name>].log      one log per job
 #   benchmarks/<stage>/<rule>[_<name>].tsv  one Snakemake benchmark per job
 # <name> is the GloVe file's stem, e.g. glove.6B.50d.
@@ -17,8 +24,13 @@ min_version("9.0")
 configfile: "config/config.yaml"
 
 
+report: "workflow/report/workflow.rst"
+
+
 include: "workflow/rules/common.smk"
 include: "workflow/rules/glove.smk"
+include: "workflow/rules/neighbors.smk"
+include: "workflow/rules/analogy.smk"
 
 
 rule all:

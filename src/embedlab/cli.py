@@ -41,6 +41,53 @@ def _info(args: argparse.Namespace) -> int:
     return 0
 
 
+def _load(path: str):
+    from embedlab.store import read_store
+
+    return read_store(path)
+
+
+def _unknown(words: list[str], store_path: str) -> int:
+    print(
+        f"embedlab: not in the vocabulary of {store_path}: {', '.join(words)} "
+        "(words are case-sensitive; GloVe 6B is lower-case)",
+        file=sys.stderr,
+    )
+    return 2
+
+
+def _neighbors(args: argparse.Namespace) -> int:
+    from embedlab.neighbors import query
+
+    store = _load(args.store)
+    if args.word not in store.index:
+        return _unknown([args.word], args.store)
+    scores, top = query(store.vectors, store.index[args.word], args.k, args.metric)
+    label = "similarity" if args.metric == "cosine" else "distance"
+    print(f"rank\tword\t{label}")
+    for rank, (i, score) in enumerate(zip(top.tolist(), scores.tolist(), strict=True), 1):
+        print(f"{rank}\t{store.words[i]}\t{score:.4f}")
+    return 0
+
+
+def _analogy(args: argparse.Namespace) -> int:
+    from embedlab.analogy import answer_query, unit_rows
+
+    store = _load(args.store)
+    answers = answer_query(
+        args.query, store.words, store.index, store.vectors, unit_rows(store.vectors), args.k
+    )
+    if answers[0].missing:
+        return _unknown(answers[0].missing, args.store)
+    print("method\trank\tword\tscore")
+    for answer in answers:
+        if args.method and answer.method != args.method:
+            continue
+        for rank, (word, score) in enumerate(zip(answer.words, answer.scores, strict=True), 1):
+            print(f"{answer.method}\t{rank}\t{word}\t{score:.4f}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="embedlab", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -56,6 +103,20 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("info", help="describe an HDF5 store")
     p.add_argument("store")
     p.set_defaults(func=_info)
+
+    p = sub.add_parser("neighbors", help="nearest neighbours of one word")
+    p.add_argument("store")
+    p.add_argument("word")
+    p.add_argument("-k", type=int, default=10)
+    p.add_argument("--metric", choices=["cosine", "euclidean"], default="cosine")
+    p.set_defaults(func=_neighbors)
+
+    p = sub.add_parser("analogy", help='answer an analogy query like "king - man + woman"')
+    p.add_argument("store")
+    p.add_argument("query")
+    p.add_argument("-k", type=int, default=10)
+    p.add_argument("--method", choices=["3CosAdd", "3CosMul", "lab"], default=None)
+    p.set_defaults(func=_analogy)
     return parser
 
 

@@ -89,3 +89,30 @@ def _plain(value: Any) -> Any:
     if isinstance(value, bytes):
         return value.decode("utf-8")
     return value
+
+
+NEIGHBORS_FORMAT = "embedlab-neighbors/1"
+
+
+def write_neighbors(
+    path: str | os.PathLike[str],
+    index: np.ndarray,
+    scores: np.ndarray,
+    attrs: Mapping[str, Any],
+) -> None:
+    """Neighbour lists (final or a chunk's partial keys): ``indices`` int32 [N, k] and ``scores``
+    float32 [N, k], best first; attributes say what the scores are."""
+    with atomic_output(path) as tmp, h5py.File(tmp, "w") as f:
+        f.create_dataset("indices", data=np.ascontiguousarray(index, dtype=np.int32))
+        f.create_dataset("scores", data=np.ascontiguousarray(scores, dtype=np.float32))
+        f.attrs["format"] = NEIGHBORS_FORMAT
+        for key, value in attrs.items():
+            f.attrs[key] = "" if value is None else value
+
+
+def read_neighbors(path: str | os.PathLike[str]) -> tuple[np.ndarray, np.ndarray, dict[str, Any]]:
+    with h5py.File(path, "r") as f:
+        if f.attrs.get("format") != NEIGHBORS_FORMAT:
+            raise ValueError(f"{path} is not an embedlab neighbours file")
+        attrs = {k: _plain(v) for k, v in f.attrs.items()}
+        return f["indices"][:], f["scores"][:], attrs

@@ -6,6 +6,8 @@ from pathlib import Path
 
 from snakemake.utils import validate
 
+from embedlab.analogy import data_file, read_questions
+from embedlab.similarity import benchmark_file
 from embedlab.sources import ConfigError, glove_source
 
 validate(config, schema="../schemas/config.schema.yaml", set_default=True)
@@ -37,9 +39,36 @@ def digest_param(digest):
     return {"size": digest.size, "md5": digest.md5, "sha256": digest.sha256}
 
 
-def glove_stores():
-    return expand("results/glove/{name}.h5", name=GLOVE.names)
+GOOGLE_QUESTIONS = str(data_file("questions-words.txt"))
+GOOGLE_SECTIONS = [section.name for section in read_questions(GOOGLE_QUESTIONS)]
+
+
+def neighbor_parts(wildcards):
+    """The chunk files a merge combines (their number is neighbors.chunks)."""
+    return expand(
+        "results/neighbors/{name}/chunk_{chunk}.h5",
+        name=wildcards.name,
+        chunk=range(config["neighbors"]["chunks"]),
+    )
+
+
+def similarity_files(wildcards):
+    return [str(benchmark_file(b)) for b in config["similarity"]["benchmarks"]]
+
+
+def word_outputs(name):
+    """Everything the word side produces for one GloVe store."""
+    return [
+        f"results/glove/{name}.h5",
+        f"results/neighbors/{name}.h5",
+        f"results/neighbors/{name}.tsv",
+        f"results/neighbors/{name}.sample.tsv",
+        f"results/analogy/{name}/queries.tsv",
+        f"results/analogy/{name}/google.tsv",
+        f"results/analogy/{name}/google.png",
+        f"results/similarity/{name}.tsv",
+    ]
 
 
 def all_outputs():
-    return glove_stores()
+    return [path for name in GLOVE.names for path in word_outputs(name)]

@@ -1,0 +1,102 @@
+# Stage 4: analogy queries, the Google analogy benchmark (scattered by section) and the
+# word-similarity benchmarks.
+
+
+rule answer_queries:
+    input:
+        store="results/glove/{name}.h5",
+    output:
+        tsv=report(
+            "results/analogy/{name}/queries.tsv",
+            caption="../report/queries.rst",
+            category="Word space",
+            subcategory="Analogies",
+        ),
+    log:
+        "logs/analogy/answer_queries_{name}.log",
+    benchmark:
+        "benchmarks/analogy/answer_queries_{name}.tsv"
+    resources:
+        mem_mb=lambda wc, input: 1024 + 3 * input.size_mb,
+    params:
+        queries=config["analogy"]["queries"],
+        k=config["analogy"]["k"],
+    script:
+        "../scripts/answer_queries.py"
+
+
+rule evaluate_analogy_section:
+    input:
+        store="results/glove/{name}.h5",
+        questions=GOOGLE_QUESTIONS,
+    output:
+        tsv="results/analogy/{name}/google/{section}.tsv",
+    log:
+        "logs/analogy/evaluate_analogy_section_{name}_{section}.log",
+    benchmark:
+        "benchmarks/analogy/evaluate_analogy_section_{name}_{section}.tsv"
+    wildcard_constraints:
+        section="|".join(re.escape(s) for s in GOOGLE_SECTIONS),
+    threads: config["analogy"]["threads"]
+    resources:
+        mem_mb=lambda wc, input: 1024 + 3 * input.size_mb,
+    params:
+        restrict_vocab=config["analogy"]["restrict_vocab"],
+        lowercase=config["analogy"]["lowercase"],
+    script:
+        "../scripts/evaluate_analogy_section.py"
+
+
+rule gather_analogy_benchmark:
+    input:
+        sections=lambda wc: expand(
+            "results/analogy/{name}/google/{section}.tsv",
+            name=wc.name,
+            section=GOOGLE_SECTIONS,
+        ),
+    output:
+        tsv=report(
+            "results/analogy/{name}/google.tsv",
+            caption="../report/google.rst",
+            category="Word space",
+            subcategory="Analogies",
+        ),
+        png=report(
+            "results/analogy/{name}/google.png",
+            caption="../report/google_plot.rst",
+            category="Word space",
+            subcategory="Analogies",
+        ),
+    log:
+        "logs/analogy/gather_analogy_benchmark_{name}.log",
+    benchmark:
+        "benchmarks/analogy/gather_analogy_benchmark_{name}.tsv"
+    resources:
+        mem_mb=1024,
+    params:
+        sections=GOOGLE_SECTIONS,
+    script:
+        "../scripts/gather_analogy_benchmark.py"
+
+
+rule score_similarity:
+    input:
+        store="results/glove/{name}.h5",
+        pairs=similarity_files,
+    output:
+        tsv=report(
+            "results/similarity/{name}.tsv",
+            caption="../report/similarity.rst",
+            category="Word space",
+            subcategory="Word similarity",
+        ),
+    log:
+        "logs/similarity/score_similarity_{name}.log",
+    benchmark:
+        "benchmarks/similarity/score_similarity_{name}.tsv"
+    resources:
+        mem_mb=lambda wc, input: 1024 + 3 * input.size_mb,
+    params:
+        benchmarks=config["similarity"]["benchmarks"],
+    script:
+        "../scripts/score_similarity.py"

@@ -1,0 +1,16 @@
+"""Rule sample_neighbors: the neighbour lists of a few words, for the report."""
+
+from embedlab.joblog import job_log
+from embedlab.store import read_neighbors, read_store
+from embedlab.tables import write_neighbors_tsv
+
+with job_log(snakemake.log[0]) as log:
+    store = read_store(snakemake.input.store)
+    index, scores, attrs = read_neighbors(snakemake.input.neighbors)
+    words = store.words[: attrs["n_words"]]
+    position = {w: i for i, w in enumerate(words)}
+    missing = [w for w in snakemake.params.words if w not in position]
+    if missing:
+        log.warning("not in the vocabulary, left out: %s", ", ".join(missing))
+    rows = [position[w] for w in snakemake.params.words if w in position]
+    write_neighbors_tsv(snakemake.output.tsv, words, index, scores, snakemake.params.metric, rows)
