@@ -17,10 +17,10 @@ $(STAMP): pyproject.toml src/embedlab/_textparse.c
 	touch $@
 
 run: setup
-	$(BIN)/snakemake --profile profiles/default
+	$(BIN)/snakemake --cores all
 
 report: setup
-	$(BIN)/snakemake --profile profiles/default --report results/report.html
+	$(BIN)/snakemake --cores all --report results/report.html
 
 lint: setup
 	$(BIN)/ruff check .

@@ -11,6 +11,11 @@
 #   results/analogy/<name>/google/<section>.tsv  per-question answers of one benchmark section
 #   results/analogy/<name>/google.tsv|.png       Google analogy accuracy per section (report)
 #   results/similarity/<name>.tsv         WordSim353 / SimLex-999 Spearman rho (report)
+#   resources/images/<dataset>/           image files, <class>/<image> (digits written, MIT-67 fetched)
+#   results/images/<dataset>/items.tsv    every image with its class and train/test split
+#   results/images/<dataset>/embeddings.h5, skipped.tsv   VGG16 features; unreadable files
+#   results/images/<dataset>/analysis/<first|all>/  tsne.png|svg|json, kmeans.json, svm.json,
+#                                         confusion.png|svg (report)
 #   logs/<stage>/<rule>[_<name>].log      one log per job
 #   benchmarks/<stage>/<rule>[_<name>].tsv  one Snakemake benchmark per job
 # <name> is the GloVe file's stem, e.g. glove.6B.50d.
@@ -31,6 +36,7 @@ include: "workflow/rules/common.smk"
 include: "workflow/rules/glove.smk"
 include: "workflow/rules/neighbors.smk"
 include: "workflow/rules/analogy.smk"
+include: "workflow/rules/images.smk"
 
 
 rule all:

@@ -55,3 +55,17 @@ def clean_env() -> dict[str, str]:
     env = dict(os.environ)
     env.pop("SNAKEMAKE_PROFILE", None)
     return env
+
+
+@pytest.fixture(scope="session")
+def tiny_finished(tmp_path_factory: pytest.TempPathFactory, tiny_glove: Path) -> Path:
+    """One complete run of the tiny test config (.test/config/config.yaml), shared read-only:
+    copy it (shutil.copytree keeps mtimes and .snakemake) before changing anything."""
+    import shutil
+
+    from tests.test_workflow import snakemake
+
+    work = tmp_path_factory.mktemp("tiny_finished")
+    shutil.copy(tiny_glove, work / "glove.tiny.txt")
+    snakemake(work)
+    return work

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 import shutil
 import subprocess
@@ -10,6 +11,7 @@ import sys
 import zipfile
 from pathlib import Path
 
+import h5py
 import numpy as np
 import pytest
 import yaml
@@ -72,6 +74,14 @@ WORD_SIDE = {
     "gather_analogy_benchmark": 1,
     "score_similarity": 1,
 }
+IMAGE_SIDE = {
+    "write_digits": 1,
+    "list_images": 1,
+    "extract_vgg16": 1,
+    "tsne_images": 2,
+    "kmeans_images": 2,
+    "svm_images": 2,
+}
 
 
 def test_dry_run_dag_of_default_config(tmp_path: Path) -> None:
@@ -81,12 +91,14 @@ def test_dry_run_dag_of_default_config(tmp_path: Path) -> None:
         "write_bundled_glove": 1,
         "neighbors_chunk": 4,
         **WORD_SIDE,
+        **IMAGE_SIDE,
     }
 
 
 def test_tiny_config_end_to_end(workdir: Path) -> None:
     out = snakemake(workdir)
-    assert job_counts(out.stdout + out.stderr) == {"all": 1, "neighbors_chunk": 3, **WORD_SIDE}
+    counts = job_counts(out.stdout + out.stderr)
+    assert counts == {"all": 1, "neighbors_chunk": 3, **WORD_SIDE, **IMAGE_SIDE}
     store = read_store(workdir / "results/glove/glove.tiny.h5")
     parsed = read_glove_text(workdir / "glove.tiny.txt")
     assert store.words == parsed.words and len(store) == 3000
@@ -95,7 +107,7 @@ def test_tiny_config_end_to_end(workdir: Path) -> None:
     log = (workdir / "logs/glove/parse_glove_glove.tiny.log").read_text()
     assert "3000 words x 50" in log
     # every job has its log and its benchmark file
-    for rule in WORD_SIDE:
+    for rule in {**WORD_SIDE, **IMAGE_SIDE}:
         assert list((workdir / "logs").rglob(f"{rule}_*.log")), rule
         assert list((workdir / "benchmarks").rglob(f"{rule}_*.tsv")), rule
 
@@ -124,6 +136,21 @@ def test_tiny_config_end_to_end(workdir: Path) -> None:
     assert [r["benchmark"] for r in similarity] == ["wordsim353", "simlex999"]
     assert all(0 < float(r["coverage"]) < 1 for r in similarity)
 
+    # the image side: 10 digit classes x 4 images, random (untrained) VGG16, fc2
+    images = workdir / "results/images/digits"
+    with h5py.File(images / "embeddings.h5") as f:
+        assert f["embeddings"].shape == (40, 4096)
+        assert "untrained" in f.attrs["weights"]
+    assert read_tsv(images / "skipped.tsv") == []
+    for subset, n_classes in (("first", 3), ("all", 10)):
+        kmeans = json.loads((images / f"analysis/{subset}/kmeans.json").read_text())
+        svm = json.loads((images / f"analysis/{subset}/svm.json").read_text())
+        tsne = json.loads((images / f"analysis/{subset}/tsne.json").read_text())
+        assert kmeans["n_classes"] == n_classes == len(tsne["classes"])
+        assert 0 <= kmeans["nmi"] <= 1 and 0 <= svm["accuracy"] <= 1
+        assert "untrained" in svm["note"] and "untrained" in kmeans["note"]
+        assert (images / f"analysis/{subset}/tsne.png").read_bytes()[:4] == b"\x89PNG"
+
     again = snakemake(workdir)
     assert "Nothing to be done" in again.stdout + again.stderr
 
@@ -131,7 +158,7 @@ def test_tiny_config_end_to_end(workdir: Path) -> None:
 def test_bad_line_fails_the_job_and_leaves_no_store(workdir: Path) -> None:
     with open(workdir / "glove.tiny.txt", "a") as fh:
         fh.write("broken 1 2 3\n")
-    out = snakemake(workdir, check=False)
+    out = snakemake(workdir, "results/glove/glove.tiny.h5", check=False)
     assert out.returncode != 0
     log = (workdir / "logs/glove/parse_glove_glove.tiny.log").read_text()
     assert "glove.tiny.txt:3001: expected 50 values after the word, found 3" in log
@@ -140,7 +167,7 @@ def test_bad_line_fails_the_job_and_leaves_no_store(workdir: Path) -> None:
     config.write_text(
         yaml.safe_dump({"glove": {"source": "glove.tiny.txt", "on_bad_line": "skip"}})
     )
-    snakemake(workdir, configfile=config)
+    snakemake(workdir, "results/glove/glove.tiny.h5", configfile=config)
     assert len(read_store(workdir / "results/glove/glove.tiny.h5")) == 3000
 
 
@@ -165,9 +192,9 @@ def test_url_source_downloads_extracts_and_parses(tmp_path: Path, tiny_glove: Pa
                 }
             )
         )
-        out = snakemake(work, configfile=config)
+        out = snakemake(work, "results/glove/glove.test.50d.h5", configfile=config)
     counts = job_counts(out.stdout + out.stderr)
-    assert counts["download_glove"] == 1 and counts["extract_glove"] == 1
+    assert counts == {"download_glove": 1, "extract_glove": 1, "parse_glove": 1}
     assert (work / "resources/glove/glove.test.50d.txt").read_bytes() == tiny_glove.read_bytes()
     store = read_store(work / "results/glove/glove.test.50d.h5")
     assert len(store) == 3000 and store.words[:2] == ["the", ","]

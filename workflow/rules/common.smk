@@ -70,5 +70,42 @@ def word_outputs(name):
     ]
 
 
+def image_set():
+    """The image dataset's name in result paths: the kind, or the folder's name for 'folder'."""
+    images = config["images"]
+    if images["dataset"] == "folder":
+        if not images["folder"]:
+            raise ValueError(
+                "Invalid configuration: images.dataset 'folder' needs images.folder"
+            )
+        return Path(images["folder"]).name
+    return images["dataset"]
+
+
+def image_folder():
+    """Where the dataset's <class>/<image> files are."""
+    images = config["images"]
+    if images["dataset"] == "folder":
+        return images["folder"]
+    return f"resources/images/{images['dataset']}"
+
+
+def subset_n_labels(wildcards):
+    """'first' = the first analysis.n_labels classes; 'all' does not depend on that value."""
+    return config["analysis"]["n_labels"] if wildcards.subset == "first" else None
+
+
+def image_outputs():
+    base = f"results/images/{image_set()}"
+    files = [f"{base}/embeddings.h5", f"{base}/skipped.tsv"]
+    for subset in ("first", "all"):
+        for name in ("tsne.png", "tsne.svg", "tsne.json", "kmeans.json", "svm.json",
+                     "confusion.png", "confusion.svg"):  # fmt: skip
+            files.append(f"{base}/analysis/{subset}/{name}")
+    return files
+
+
 def all_outputs():
-    return [path for name in GLOVE.names for path in word_outputs(name)]
+    return [
+        path for name in GLOVE.names for path in word_outputs(name)
+    ] + image_outputs()

@@ -1,0 +1,104 @@
+"""Reruns redo only what changed: config values, scripts, or nothing at all.
+
+One complete run of the tiny config is shared (copied before each change); each change is
+checked as job counts per rule from a dry run.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tests.conftest import ROOT
+from tests.test_workflow import job_counts, snakemake
+
+pytestmark = pytest.mark.slow
+TINY = yaml.safe_load((ROOT / ".test/config/config.yaml").read_text())
+
+
+@pytest.fixture
+def copy(tiny_finished: Path, tmp_path: Path) -> Path:
+    work = tmp_path / "work"
+    shutil.copytree(tiny_finished, work, symlinks=True)  # keeps mtimes and .snakemake metadata
+    return work
+
+
+def dry_run(work: Path, config: dict, *extra: str) -> dict[str, int]:
+    path = work / "changed.yaml"
+    path.write_text(yaml.safe_dump(config))
+    out = snakemake(work, "--dry-run", *extra, configfile=path)
+    text = out.stdout + out.stderr
+    return {} if "Nothing to be done" in text else job_counts(text)
+
+
+def changed(section: str, key: str, value: object) -> dict:
+    config = yaml.safe_load(yaml.safe_dump(TINY))
+    config.setdefault(section, {})[key] = value
+    return config
+
+
+def test_second_run_has_nothing_to_do(copy: Path) -> None:
+    assert dry_run(copy, TINY) == {}
+
+
+@pytest.mark.parametrize(
+    ("section", "key", "value", "expected"),
+    [
+        ("neighbors", "k", 4, {"neighbors_chunk": 3, "neighbors_merge": 1, "sample_neighbors": 1}),
+        ("neighbors", "sample_words", ["king"], {"sample_neighbors": 1}),
+        ("analogy", "queries", ["paris - france + italy"], {"answer_queries": 1}),
+        ("analogy", "restrict_vocab", 2000,
+         {"evaluate_analogy_section": 14, "gather_analogy_benchmark": 1}),
+        ("similarity", "benchmarks", ["simlex999"], {"score_similarity": 1}),
+        ("analysis", "tsne", {"perplexity": 2}, {"tsne_images": 2}),
+        ("analysis", "n_labels", 4, {"tsne_images": 1, "kmeans_images": 1, "svm_images": 1}),
+        ("analysis", "svm", {"C": 0.5}, {"svm_images": 2}),
+        ("images", "layer", "fc1",
+         {"extract_vgg16": 1, "tsne_images": 2, "kmeans_images": 2, "svm_images": 2}),
+        ("glove", "on_bad_line", "skip",
+         {"parse_glove": 1, "neighbors_chunk": 3, "neighbors_merge": 1, "sample_neighbors": 1,
+          "answer_queries": 1, "evaluate_analogy_section": 14, "gather_analogy_benchmark": 1,
+          "score_similarity": 1}),
+    ],
+)  # fmt: skip
+def test_a_config_change_reruns_exactly_its_jobs(copy, section, key, value, expected) -> None:
+    assert dry_run(copy, changed(section, key, value)) == {"all": 1, **expected}
+
+
+def test_editing_a_script_reruns_that_rule_and_what_depends_on_it(
+    copy: Path, tmp_path: Path
+) -> None:
+    tree = tmp_path / "tree"
+    tree.mkdir()
+    for part in ("Snakefile", "workflow", "config", "profiles"):
+        src = ROOT / part
+        (shutil.copytree if src.is_dir() else shutil.copy2)(src, tree / part)
+    assert dry_run(copy, TINY, "--snakefile", str(tree / "Snakefile")) == {}
+    script = tree / "workflow/scripts/neighbors_merge.py"
+    script.write_text(script.read_text() + "\n# edited\n")
+    counts = dry_run(copy, TINY, "--snakefile", str(tree / "Snakefile"))
+    assert counts == {"all": 1, "neighbors_merge": 1, "sample_neighbors": 1}
+
+
+def test_scripts_read_config_only_through_params() -> None:
+    """A job's config values must reach it as params (which Snakemake records and compares), or a
+    changed value would not rerun it."""
+    for script in (ROOT / "workflow/scripts").glob("*.py"):
+        assert "snakemake.config" not in script.read_text(), script
+    allowed = ("params:", "threads:", "resources:", "wildcard_constraints:")
+    for rules in (ROOT / "workflow/rules").glob("*.smk"):
+        if rules.name == "common.smk":
+            continue
+        section = None
+        for lineno, line in enumerate(rules.read_text().splitlines(), 1):
+            stripped = line.strip()
+            if re.fullmatch(r"\w+:", stripped) or re.match(r"(threads|default_target):", stripped):
+                section = stripped.split(":")[0] + ":"
+            if line.startswith(("rule ", "if ")) or not line.strip():
+                section = None if line.startswith(("rule ", "if ")) else section
+            if "config[" in line and not line.startswith("if "):
+                assert section in allowed, f"{rules.name}:{lineno}: config read in {section}"

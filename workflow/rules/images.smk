@@ -1,0 +1,180 @@
+# Stage 5: the image dataset and its VGG16 embeddings. Stage 6: t-SNE, KMeans and SVM on them,
+# for the first analysis.n_labels classes ("first") and for all classes ("all").
+
+
+if config["images"]["dataset"] == "digits":
+
+    rule write_digits:
+        output:
+            folder=directory("resources/images/digits"),
+        log:
+            "logs/images/write_digits.log",
+        benchmark:
+            "benchmarks/images/write_digits.tsv"
+        resources:
+            mem_mb=1000,
+        params:
+            per_class=config["images"]["per_class"],
+            seed=config["images"]["seed"],
+        script:
+            "../scripts/write_digits.py"
+
+
+if config["images"]["dataset"] == "mit67":
+
+    rule get_mit67:
+        output:
+            folder=directory("resources/images/mit67"),
+        log:
+            "logs/images/get_mit67.log",
+        benchmark:
+            "benchmarks/images/get_mit67.tsv"
+        resources:
+            mem_mb=1000,
+        params:
+            sources=config["images"]["mit67"],
+            retries=config["glove"]["download_retries"],
+            timeout_s=config["glove"]["timeout_s"],
+        script:
+            "../scripts/get_mit67.py"
+
+
+rule list_images:
+    input:
+        folder=image_folder(),
+    output:
+        listing="results/images/{dataset}/items.tsv",
+    log:
+        "logs/images/list_images_{dataset}.log",
+    benchmark:
+        "benchmarks/images/list_images_{dataset}.tsv"
+    resources:
+        mem_mb=1000,
+    params:
+        kind=config["images"]["dataset"],
+        test_fraction=config["images"]["test_fraction"],
+        seed=config["images"]["seed"],
+    script:
+        "../scripts/list_images.py"
+
+
+rule extract_vgg16:
+    input:
+        listing="results/images/{dataset}/items.tsv",
+        folder=image_folder(),
+    output:
+        h5="results/images/{dataset}/embeddings.h5",
+        skipped=report(
+            "results/images/{dataset}/skipped.tsv",
+            caption="../report/skipped.rst",
+            category="Image space",
+            subcategory="Embeddings",
+        ),
+    log:
+        "logs/images/extract_vgg16_{dataset}.log",
+    benchmark:
+        "benchmarks/images/extract_vgg16_{dataset}.tsv"
+    threads: 2
+    resources:
+        # VGG16 with its top (138 M weights) plus one batch of 224x224 images in flight
+        mem_mb=lambda wc, threads: 6000 + 200 * config["images"]["batch_size"],
+    params:
+        weights=config["images"]["weights"],
+        weights_file=config["images"]["weights_file"],
+        layer=config["images"]["layer"],
+        batch_size=config["images"]["batch_size"],
+        seed=config["images"]["seed"],
+        mixed_precision=config["images"]["mixed_precision"],
+    script:
+        "../scripts/extract_vgg16.py"
+
+
+rule tsne_images:
+    input:
+        h5="results/images/{dataset}/embeddings.h5",
+    output:
+        png=report(
+            "results/images/{dataset}/analysis/{subset}/tsne.png",
+            caption="../report/tsne.rst",
+            category="Image space",
+            subcategory="t-SNE",
+            labels={"classes": "{subset}"},
+        ),
+        svg="results/images/{dataset}/analysis/{subset}/tsne.svg",
+        json="results/images/{dataset}/analysis/{subset}/tsne.json",
+    log:
+        "logs/images/tsne_images_{dataset}_{subset}.log",
+    benchmark:
+        "benchmarks/images/tsne_images_{dataset}_{subset}.tsv"
+    wildcard_constraints:
+        subset="first|all",
+    threads: 2
+    resources:
+        mem_mb=4000,
+    params:
+        n_labels=subset_n_labels,
+        perplexity=config["analysis"]["tsne"]["perplexity"],
+        seed=config["analysis"]["seed"],
+    script:
+        "../scripts/tsne_images.py"
+
+
+rule kmeans_images:
+    input:
+        h5="results/images/{dataset}/embeddings.h5",
+    output:
+        json=report(
+            "results/images/{dataset}/analysis/{subset}/kmeans.json",
+            caption="../report/kmeans.rst",
+            category="Image space",
+            subcategory="Scores",
+            labels={"classes": "{subset}", "method": "KMeans (NMI, ARI)"},
+        ),
+    log:
+        "logs/images/kmeans_images_{dataset}_{subset}.log",
+    benchmark:
+        "benchmarks/images/kmeans_images_{dataset}_{subset}.tsv"
+    wildcard_constraints:
+        subset="first|all",
+    resources:
+        mem_mb=4000,
+    params:
+        n_labels=subset_n_labels,
+        pca_components=config["analysis"]["pca_components"],
+        seed=config["analysis"]["seed"],
+    script:
+        "../scripts/kmeans_images.py"
+
+
+rule svm_images:
+    input:
+        h5="results/images/{dataset}/embeddings.h5",
+    output:
+        json=report(
+            "results/images/{dataset}/analysis/{subset}/svm.json",
+            caption="../report/svm.rst",
+            category="Image space",
+            subcategory="Scores",
+            labels={"classes": "{subset}", "method": "linear SVM"},
+        ),
+        png=report(
+            "results/images/{dataset}/analysis/{subset}/confusion.png",
+            caption="../report/confusion.rst",
+            category="Image space",
+            subcategory="SVM confusion matrix",
+            labels={"classes": "{subset}"},
+        ),
+        svg="results/images/{dataset}/analysis/{subset}/confusion.svg",
+    log:
+        "logs/images/svm_images_{dataset}_{subset}.log",
+    benchmark:
+        "benchmarks/images/svm_images_{dataset}_{subset}.tsv"
+    wildcard_constraints:
+        subset="first|all",
+    resources:
+        mem_mb=4000,
+    params:
+        n_labels=subset_n_labels,
+        C=config["analysis"]["svm"]["C"],
+    script:
+        "../scripts/svm_images.py"

@@ -1,0 +1,18 @@
+"""Rule get_mit67: MIT Indoor-67 images and the official split, downloaded or from local paths."""
+
+from embedlab.acquire import Digest
+from embedlab.imagedata import acquire_mit67
+from embedlab.joblog import job_log
+
+with job_log(snakemake.log[0]) as log:
+    src = snakemake.params.sources
+    path = acquire_mit67(
+        snakemake.output.folder,
+        archive=src["archive"],
+        train_list=src["train_list"],
+        test_list=src["test_list"],
+        archive_digest=Digest(md5=src["archive_md5"]),
+        retries=snakemake.params.retries,
+        timeout=snakemake.params.timeout_s,
+    )
+    log.info("MIT-67 ready in %s", path)

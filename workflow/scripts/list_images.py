@@ -1,0 +1,15 @@
+"""Rule list_images: every image of the dataset with its class and split."""
+
+from collections import Counter
+
+from embedlab.imagedata import dataset_items, write_items
+from embedlab.joblog import job_log
+
+with job_log(snakemake.log[0]) as log:
+    p = snakemake.params
+    items = dataset_items(
+        p.kind, snakemake.input.folder, test_fraction=p.test_fraction, seed=p.seed
+    )
+    write_items(snakemake.output.listing, items)
+    log.info("%d images in %d classes; split %s", len(items), len({i.label for i in items}),
+             dict(Counter(i.split for i in items)))  # fmt: skip

@@ -1,0 +1,36 @@
+"""Rule tsne_images: seeded t-SNE map of the embeddings, coloured by class."""
+
+from embedlab.analysis import (
+    load_embeddings,
+    plot_tsne,
+    select_classes,
+    subset,
+    tsne_embed,
+    untrained_note,
+    write_json,
+)  # fmt: skip
+from embedlab.joblog import job_log
+
+with job_log(snakemake.log[0]) as log:
+    p = snakemake.params
+    data = load_embeddings(snakemake.input.h5)
+    classes = select_classes(data.labels, p.n_labels)
+    data = subset(data, classes)
+    note = untrained_note(data.weights)
+    result = tsne_embed(data.embeddings, p.perplexity, p.seed, n_jobs=snakemake.threads)
+    title = (
+        f"t-SNE of {len(data.labels)} images, perplexity {p.perplexity:g} ({result.implementation})"
+    )
+    if note:
+        title += f"\n{note}"
+    plot_tsne(
+        result.coords, data.labels, classes, title, snakemake.output.png, snakemake.output.svg
+    )
+    write_json(
+        {"method": result.method, "implementation": result.implementation,
+         "kl_divergence": result.kl_divergence, "perplexity": result.perplexity, "seed": p.seed,
+         "n_samples": len(data.labels), "classes": classes, "weights": data.weights,
+         "note": note},
+        snakemake.output.json,
+    )  # fmt: skip
+    log.info("t-SNE of %d points: KL %.4f", len(data.labels), result.kl_divergence)

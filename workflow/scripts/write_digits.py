@@ -1,0 +1,10 @@
+"""Rule write_digits: the offline image dataset, scikit-learn's digits as PNG class folders."""
+
+from embedlab.imagedata import write_digits
+from embedlab.joblog import job_log
+
+with job_log(snakemake.log[0]) as log:
+    path = write_digits(
+        snakemake.output.folder, per_class=snakemake.params.per_class, seed=snakemake.params.seed
+    )
+    log.info("wrote %s", path)
