@@ -10,7 +10,7 @@ from embedlab.analysis import (
 )  # fmt: skip
 from embedlab.joblog import job_log
 
-with job_log(snakemake.log[0]) as log:
+with job_log(snakemake.log[0], snakemake.rule) as log:
     p = snakemake.params
     data = load_embeddings(snakemake.input.h5)
     data = subset(data, select_classes(data.labels, p.n_labels))

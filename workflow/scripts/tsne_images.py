@@ -11,7 +11,7 @@ from embedlab.analysis import (
 )  # fmt: skip
 from embedlab.joblog import job_log
 
-with job_log(snakemake.log[0]) as log:
+with job_log(snakemake.log[0], snakemake.rule) as log:
     p = snakemake.params
     data = load_embeddings(snakemake.input.h5)
     classes = select_classes(data.labels, p.n_labels)
