@@ -599,3 +599,13 @@ def analyse(
         tsne_method=tsne_method,
         n_jobs=n_jobs,
     )
+
+
+def load_subset(
+    h5_path: str | os.PathLike[str], n_labels: int | None
+) -> tuple[EmbeddingSet, list[str], str | None]:
+    """The rows of the first `n_labels` classes (all when None), those classes, and the
+    untrained-network note: what every analysis rule starts from."""
+    data = load_embeddings(h5_path)
+    classes = select_classes(data.labels, n_labels)
+    return subset(data, classes), classes, untrained_note(data.weights)

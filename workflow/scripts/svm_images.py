@@ -1,23 +1,12 @@
 """Rule svm_images: linear SVM trained on the train split, scored on the test split."""
 
-from embedlab.analysis import (
-    load_embeddings,
-    plot_confusion,
-    select_classes,
-    subset,
-    svm_scores,
-    untrained_note,
-    write_json,
-)  # fmt: skip
+from embedlab.analysis import load_subset, plot_confusion, svm_scores, write_json
 from embedlab.joblog import job_log
 
 with job_log(snakemake.log[0], snakemake.rule) as log:
     p = snakemake.params
-    data = load_embeddings(snakemake.input.h5)
-    classes = select_classes(data.labels, p.n_labels)
-    data = subset(data, classes)
+    data, classes, note = load_subset(snakemake.input.h5, p.n_labels)
     scores, confusion = svm_scores(data.embeddings, data.labels, data.split, p.C)
-    note = untrained_note(data.weights)
     write_json({**scores, "weights": data.weights, "note": note}, snakemake.output.json)
     title = (f"Linear SVM (C={p.C:g}), test split: accuracy {scores['accuracy']:.3f}, "
              f"mean per-class accuracy {scores['mean_per_class_accuracy']:.3f}")  # fmt: skip

@@ -1,22 +1,11 @@
 """Rule tsne_images: seeded t-SNE map of the embeddings, coloured by class."""
 
-from embedlab.analysis import (
-    load_embeddings,
-    plot_tsne,
-    select_classes,
-    subset,
-    tsne_embed,
-    untrained_note,
-    write_json,
-)  # fmt: skip
+from embedlab.analysis import load_subset, plot_tsne, tsne_embed, write_json
 from embedlab.joblog import job_log
 
 with job_log(snakemake.log[0], snakemake.rule) as log:
     p = snakemake.params
-    data = load_embeddings(snakemake.input.h5)
-    classes = select_classes(data.labels, p.n_labels)
-    data = subset(data, classes)
-    note = untrained_note(data.weights)
+    data, classes, note = load_subset(snakemake.input.h5, p.n_labels)
     result = tsne_embed(data.embeddings, p.perplexity, p.seed, n_jobs=snakemake.threads)
     title = (
         f"t-SNE of {len(data.labels)} images, perplexity {p.perplexity:g} ({result.implementation})"
