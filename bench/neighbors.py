@@ -124,7 +124,8 @@ def e2e(repeat: int) -> None:
                 dest.parent.mkdir(parents=True)
                 shutil.copy2(src, dest)
             cmd = [snakemake, "--snakefile", str(ROOT / "Snakefile"), "--directory", tmp,
-                   "--cores", "2", "-q", "results/neighbors/glove.6B.50d.h5"]  # fmt: skip
+                   "--configfile", str(ROOT / "config/config.yaml"), "--cores", "2",
+                   "results/neighbors/glove.6B.50d.h5"]  # fmt: skip
             start = time.perf_counter()
             subprocess.run(cmd, check=True, capture_output=True)
             times.append(time.perf_counter() - start)
