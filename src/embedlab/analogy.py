@@ -9,7 +9,6 @@ by the C kernel `_topk.analogy_argmax`.
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -20,7 +19,6 @@ from threadpoolctl import threadpool_limits
 from embedlab import _topk
 
 GOOGLE_SHA256 = "8c29b3332afc46f3fb8be04cb5297bf96f39aa7131272dff57869b4485b22a36"
-SEMANTIC_SECTIONS = 5  # the first five sections; the nine gram* sections are syntactic
 TILE = 8192
 
 
@@ -58,10 +56,6 @@ def read_questions(path: str | Path | None = None, lowercase: bool = True) -> li
                 raise QuestionsError(f"{path}:{lineno}: question before the first ': section' line")
             sections[-1].questions.append((words[0], words[1], words[2], words[3]))
     return sections
-
-
-def google_questions_digest() -> str:
-    return hashlib.sha256(data_file("questions-words.txt").read_bytes()).hexdigest()
 
 
 def unit_rows(vectors: np.ndarray) -> np.ndarray:

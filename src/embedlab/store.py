@@ -64,11 +64,6 @@ def write_store(
             f.attrs[key] = value
 
 
-def read_attrs(path: str | os.PathLike[str]) -> dict[str, Any]:
-    with h5py.File(path, "r") as f:
-        return {k: _plain(v) for k, v in f.attrs.items()}
-
-
 def read_store(path: str | os.PathLike[str]) -> WordStore:
     path = Path(path)
     with h5py.File(path, "r") as f:
