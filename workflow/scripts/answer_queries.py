@@ -5,7 +5,7 @@ from embedlab.joblog import job_log
 from embedlab.store import read_store
 from embedlab.tables import write_tsv
 
-with job_log(snakemake.log[0], snakemake.rule) as log:
+with job_log(snakemake.log[0]) as log:
     store = read_store(snakemake.input.store)
     unit = unit_rows(store.vectors)
     rows = []

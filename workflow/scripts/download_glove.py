@@ -3,7 +3,7 @@
 from embedlab.acquire import Digest, download
 from embedlab.joblog import job_log
 
-with job_log(snakemake.log[0], snakemake.rule) as log:
+with job_log(snakemake.log[0]) as log:
     p = snakemake.params
     path = download(
         p.url,

@@ -5,7 +5,7 @@ from embedlab.joblog import job_log
 from embedlab.store import read_store
 from embedlab.tables import write_tsv
 
-with job_log(snakemake.log[0], snakemake.rule) as log:
+with job_log(snakemake.log[0]) as log:
     p = snakemake.params
     name = snakemake.wildcards.section
     sections = {s.name: s for s in read_questions(snakemake.input.questions, p.lowercase)}

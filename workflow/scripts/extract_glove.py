@@ -5,7 +5,7 @@ from pathlib import Path
 from embedlab.acquire import Digest, extract, verify
 from embedlab.joblog import job_log
 
-with job_log(snakemake.log[0], snakemake.rule) as log:
+with job_log(snakemake.log[0]) as log:
     archive = Path(snakemake.input.archive)
     if snakemake.params.archive_digest:
         digest = Digest(**snakemake.params.archive_digest)

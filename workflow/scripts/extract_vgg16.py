@@ -4,7 +4,7 @@ from embedlab.imagedata import read_items
 from embedlab.images import extract_embeddings
 from embedlab.joblog import job_log
 
-with job_log(snakemake.log[0], snakemake.rule) as log:
+with job_log(snakemake.log[0]) as log:
     p = snakemake.params
     result = extract_embeddings(
         read_items(snakemake.input.listing),

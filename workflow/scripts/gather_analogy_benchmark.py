@@ -5,7 +5,7 @@ from embedlab.joblog import job_log
 from embedlab.plots import accuracy_bars
 from embedlab.tables import read_tsv, write_tsv
 
-with job_log(snakemake.log[0], snakemake.rule) as log:
+with job_log(snakemake.log[0]) as log:
     results = []
     for name, path in zip(snakemake.params.sections, snakemake.input.sections, strict=True):
         rows = read_tsv(path)

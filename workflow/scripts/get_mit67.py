@@ -4,7 +4,7 @@ from embedlab.acquire import Digest
 from embedlab.imagedata import acquire_mit67
 from embedlab.joblog import job_log
 
-with job_log(snakemake.log[0], snakemake.rule) as log:
+with job_log(snakemake.log[0]) as log:
     src = snakemake.params.sources
     path = acquire_mit67(
         snakemake.output.folder,

@@ -3,7 +3,7 @@
 from embedlab.analysis import kmeans_scores, load_subset, write_json
 from embedlab.joblog import job_log
 
-with job_log(snakemake.log[0], snakemake.rule) as log:
+with job_log(snakemake.log[0]) as log:
     p = snakemake.params
     data, _, note = load_subset(snakemake.input.h5, p.n_labels)
     scores = kmeans_scores(data.embeddings, data.labels, p.seed, p.pca_components)

@@ -5,7 +5,7 @@ from collections import Counter
 from embedlab.imagedata import dataset_items, write_items
 from embedlab.joblog import job_log
 
-with job_log(snakemake.log[0], snakemake.rule) as log:
+with job_log(snakemake.log[0]) as log:
     p = snakemake.params
     items = dataset_items(
         p.kind, snakemake.input.folder, test_fraction=p.test_fraction, seed=p.seed

@@ -7,7 +7,7 @@ from embedlab.joblog import job_log
 from embedlab.neighbors import BLOCK, chunk_pairs, partial_topk, prepare
 from embedlab.store import write_neighbors
 
-with job_log(snakemake.log[0], snakemake.rule) as log:
+with job_log(snakemake.log[0]) as log:
     p = snakemake.params
     chunk = int(snakemake.wildcards.chunk)
     with h5py.File(snakemake.input.store, "r") as f:

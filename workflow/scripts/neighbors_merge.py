@@ -5,7 +5,7 @@ from embedlab.neighbors import finish, merge_topk, prepare
 from embedlab.store import read_neighbors, read_store, write_neighbors
 from embedlab.tables import write_neighbors_tsv
 
-with job_log(snakemake.log[0], snakemake.rule) as log:
+with job_log(snakemake.log[0]) as log:
     p = snakemake.params
     store = read_store(snakemake.input.store)
     words = store.words[: p.max_words or None]

@@ -4,7 +4,7 @@ from embedlab.acquire import Digest, verify
 from embedlab.convert import convert
 from embedlab.joblog import job_log
 
-with job_log(snakemake.log[0], snakemake.rule) as log:
+with job_log(snakemake.log[0]) as log:
     digest = Digest(**snakemake.params.text_digest)
     # size and MD5 here; the SHA-256 is computed by convert, which records it in the store
     verify(

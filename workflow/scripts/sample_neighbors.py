@@ -4,7 +4,7 @@ from embedlab.joblog import job_log
 from embedlab.store import read_neighbors, read_store
 from embedlab.tables import write_neighbors_tsv
 
-with job_log(snakemake.log[0], snakemake.rule) as log:
+with job_log(snakemake.log[0]) as log:
     store = read_store(snakemake.input.store)
     index, scores, attrs = read_neighbors(snakemake.input.neighbors)
     words = store.words[: attrs["n_words"]]

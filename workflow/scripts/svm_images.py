@@ -3,7 +3,7 @@
 from embedlab.analysis import load_subset, plot_confusion, svm_scores, write_json
 from embedlab.joblog import job_log
 
-with job_log(snakemake.log[0], snakemake.rule) as log:
+with job_log(snakemake.log[0]) as log:
     p = snakemake.params
     data, classes, note = load_subset(snakemake.input.h5, p.n_labels)
     scores, confusion = svm_scores(data.embeddings, data.labels, data.split, p.C)

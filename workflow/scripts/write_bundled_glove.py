@@ -3,6 +3,6 @@
 from embedlab.acquire import write_bundled_glove
 from embedlab.joblog import job_log
 
-with job_log(snakemake.log[0], snakemake.rule) as log:
+with job_log(snakemake.log[0]) as log:
     path = write_bundled_glove(snakemake.output.txt, workers=snakemake.threads)
     log.info("wrote %s (SHA-256 checked)", path)

@@ -3,7 +3,7 @@
 from embedlab.imagedata import write_digits
 from embedlab.joblog import job_log
 
-with job_log(snakemake.log[0], snakemake.rule) as log:
+with job_log(snakemake.log[0]) as log:
     path = write_digits(
         snakemake.output.folder, per_class=snakemake.params.per_class, seed=snakemake.params.seed
     )
