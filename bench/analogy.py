@@ -31,8 +31,8 @@ def main() -> None:
         evaluate_section,
         read_questions,
         summary_rows,
-        unit_rows,
     )
+    from embedlab.vectors import unit_rows
 
     words = pq.read_table(Path(ROOT) / "glove_6B_index.parquet").column("index").to_pylist()
     vectors = np.load(Path(ROOT) / "glove_6B_50d_emb.npy")

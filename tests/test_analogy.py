@@ -18,8 +18,8 @@ from embedlab.analogy import (
     parse_query,
     read_questions,
     summary_rows,
-    unit_rows,
 )
+from embedlab.vectors import unit_rows
 from embedlab.similarity import benchmark_file, evaluate, read_pairs
 from tests.conftest import bundled_arrays
 

@@ -14,6 +14,7 @@ from importlib import resources
 from pathlib import Path
 
 import numpy as np
+
 from threadpoolctl import threadpool_limits
 
 from embedlab import _topk
@@ -56,11 +57,6 @@ def read_questions(path: str | Path | None = None, lowercase: bool = True) -> li
                 raise QuestionsError(f"{path}:{lineno}: question before the first ': section' line")
             sections[-1].questions.append((words[0], words[1], words[2], words[3]))
     return sections
-
-
-def unit_rows(vectors: np.ndarray) -> np.ndarray:
-    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
-    return np.ascontiguousarray(vectors / np.where(norms == 0, 1, norms), dtype=np.float32)
 
 
 @dataclass(frozen=True)

@@ -71,7 +71,8 @@ def _neighbors(args: argparse.Namespace) -> int:
 
 
 def _analogy(args: argparse.Namespace) -> int:
-    from embedlab.analogy import answer_query, unit_rows
+    from embedlab.analogy import answer_query
+    from embedlab.vectors import unit_rows
 
     store = _load(args.store)
     answers = answer_query(

@@ -19,6 +19,8 @@ from typing import Literal
 
 import numpy as np
 
+from embedlab.vectors import unit_rows
+
 from embedlab import _topk
 
 Metric = Literal["cosine", "euclidean"]
@@ -46,8 +48,7 @@ def prepare(vectors: np.ndarray, metric: Metric, max_words: int | None = None) -
     a.b - |b|^2/2, whose largest value is the smallest |a - b| (so both are a 'largest key')."""
     x = np.asarray(vectors[:max_words] if max_words else vectors, dtype=np.float32)
     if metric == "cosine":
-        norms = np.linalg.norm(x, axis=1, keepdims=True)
-        x = np.ascontiguousarray(x / np.where(norms == 0, 1, norms), dtype=np.float32)
+        x = unit_rows(x)
         h = np.zeros(len(x), dtype=np.float32)
     elif metric == "euclidean":
         x = np.ascontiguousarray(x)

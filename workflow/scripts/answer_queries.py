@@ -1,6 +1,7 @@
 """Rule answer_queries: each analogy query by 3CosAdd, 3CosMul and the lab's method."""
 
-from embedlab.analogy import answer_query, unit_rows
+from embedlab.analogy import answer_query
+from embedlab.vectors import unit_rows
 from embedlab.joblog import job_log
 from embedlab.store import read_store
 from embedlab.tables import write_tsv

@@ -1,6 +1,7 @@
 """Rule evaluate_analogy_section: one section of the Google analogy benchmark."""
 
-from embedlab.analogy import evaluate_section, read_questions, unit_rows
+from embedlab.analogy import evaluate_section, read_questions
+from embedlab.vectors import unit_rows
 from embedlab.joblog import job_log
 from embedlab.store import read_store
 from embedlab.tables import write_tsv

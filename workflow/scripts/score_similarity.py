@@ -1,6 +1,6 @@
 """Rule score_similarity: Spearman rho on WordSim353 / SimLex-999."""
 
-from embedlab.analogy import unit_rows
+from embedlab.vectors import unit_rows
 from embedlab.joblog import job_log
 from embedlab.similarity import evaluate, read_pairs
 from embedlab.store import read_store
