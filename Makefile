@@ -1,20 +1,35 @@
-# Two commands do everything on a fresh machine (Python 3.11+, a C compiler):
-#   make run    set up .venv and run the pipeline on the offline default (config/config.yaml)
-#   make test   set up .venv and run linters and the whole test suite
+# Two commands do everything on a fresh machine (Python 3.11+, a C compiler, PyPI):
+#   make run    set up .venv with what the pipeline needs and run it on the offline default
+#   make test   set up .venv with the test tools and peers too, install the Debian packages the
+#               tests need (as root; otherwise it says the command), then linters and all tests
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed
+PIP := $(BIN)/python -m pip --quiet --disable-pip-version-check
+# the build reads these: a change to any of them reinstalls (and recompiles the C extensions)
+BUILD_INPUTS := pyproject.toml setup.py $(wildcard src/embedlab/*.c)
+RUN_STAMP := $(VENV)/.installed-run
+TEST_STAMP := $(VENV)/.installed-test
 
-.PHONY: setup run test lint report bench clean
+.PHONY: setup setup-test system-packages run test lint report bench docs clean
 
-setup: $(STAMP)
+setup: $(RUN_STAMP)
+setup-test: $(TEST_STAMP)
 
-$(STAMP): pyproject.toml src/embedlab/_textparse.c
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[workflow,dev]'
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install --upgrade pip
+
+$(RUN_STAMP): $(BUILD_INPUTS) | $(BIN)/python
+	$(PIP) install -e '.[workflow]'
 	touch $@
+
+$(TEST_STAMP): $(BUILD_INPUTS) | $(BIN)/python
+	$(PIP) install -e '.[workflow,dev]'
+	touch $@ $(RUN_STAMP)
+
+system-packages:
+	@bash tests/system-packages.sh
 
 run: setup
 	$(BIN)/snakemake --cores all
@@ -22,15 +37,15 @@ run: setup
 report: setup
 	$(BIN)/snakemake --cores all --report results/report.html
 
-lint: setup
+lint: setup-test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/snakefmt --check Snakefile workflow/rules
 
-test: lint
+test: system-packages lint
 	$(BIN)/python -m pytest
 
-bench: setup
+bench: setup-test
 	$(BIN)/python bench/parse_glove.py
 
 clean:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import os
 import time
@@ -10,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from embedlab import __version__
+from embedlab.acquire import file_digests
 from embedlab.glove_text import GloveFormatError, OnBadLine, read_glove_text
 from embedlab.store import write_store
 
@@ -27,11 +27,6 @@ class ConvertSummary:
     total_seconds: float
 
 
-def sha256_of(path: str | os.PathLike[str]) -> str:
-    with open(path, "rb") as fh:
-        return hashlib.file_digest(fh, "sha256").hexdigest()
-
-
 def convert(
     text: str | os.PathLike[str],
     store: str | os.PathLike[str],
@@ -47,11 +42,11 @@ def convert(
     text = Path(text)
     parsed = read_glove_text(text, dim=dim, on_bad_line=on_bad_line, threads=threads)
     parse_seconds = time.perf_counter() - start
-    sha256 = sha256_of(text)
+    sha256 = file_digests(text, ["sha256"])["sha256"]
     if expected_sha256 and sha256 != expected_sha256.lower():
         raise GloveFormatError(
-            f"{text}: SHA-256 is {sha256}, expected {expected_sha256} (glove.sha256). "
-            "Use the file you pinned, or update glove.sha256 if you changed the file on purpose."
+            f"{text}: SHA-256 is {sha256}, expected {expected_sha256} (glove.checksum). "
+            "Use the file you pinned, or update glove.checksum if you changed the file on purpose."
         )
     for problem in parsed.problems:
         log.warning("%s:%d: skipped: %s", text, problem.lineno, problem.problem)

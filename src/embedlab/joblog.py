@@ -7,6 +7,7 @@ import logging
 import sys
 from collections.abc import Iterator
 
+
 @contextlib.contextmanager
 def job_log(path: str) -> Iterator[logging.Logger]:
     """Send stderr and the `logging` records of this job to `path`; errors are logged, then

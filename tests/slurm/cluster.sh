@@ -2,7 +2,8 @@
 # A real one-node SLURM cluster on this machine, for tests/test_slurm.py and for trying the
 # SLURM profile by hand. Needs root and Debian's slurm packages (22.05 on bookworm).
 #
-#   bash tests/slurm/cluster.sh install   apt-get install slurmctld slurmd slurm-client munge
+#   bash tests/slurm/cluster.sh install   tests/system-packages.sh: slurmctld slurmd slurm-client munge
+#                                         (and the other Debian packages the tests need)
 #   bash tests/slurm/cluster.sh start     write slurm.conf, start munged, slurmctld, slurmd,
 #                                         wait until the node is idle (idempotent)
 #   bash tests/slurm/cluster.sh stop      cancel jobs, stop the daemons this script started
@@ -41,40 +42,10 @@ installed() {
     done
 }
 
-cmd_install() {
+cmd_install() { # the tests' Debian packages, SLURM and munge among them (idempotent)
     need_root
-    if installed; then
-        say "slurm and munge already installed ($(slurmctld -V 2>/dev/null || true))"
-        return 0
-    fi
-    # Packages' maintainer scripts must not start the daemons (we start them ourselves, with
-    # our config): a policy-rc.d that denies, put there only for the install if none exists.
-    local policy=/usr/sbin/policy-rc.d added_policy=0
-    if [[ ! -e $policy ]]; then
-        printf '#!/bin/sh\nexit 101\n' >"$policy"
-        chmod +x "$policy"
-        added_policy=1
-    fi
-    local rc=0 log
-    log=$(mktemp)
-    say "apt-get install ${PACKAGES[*]} (output in $log)"
-    (
-        export DEBIAN_FRONTEND=noninteractive
-        apt_install() {
-            apt-get install -y -q --no-install-recommends \
-                -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold "${PACKAGES[@]}"
-        }
-        # package lists missing or stale (fresh machine): update them and try again
-        apt_install || { apt-get update -q && apt_install; }
-    ) >"$log" 2>&1 || rc=$?
-    [[ $added_policy -eq 1 ]] && rm -f "$policy"
-    if [[ $rc -ne 0 ]]; then
-        tail -n 30 "$log" >&2
-        die "apt-get install ${PACKAGES[*]} failed (exit $rc); full output in $log"
-    fi
-    rm -f "$log"
+    bash "$(dirname "${BASH_SOURCE[0]}")/../system-packages.sh"
     installed || die "installed ${PACKAGES[*]} but the commands are still missing"
-    say "installed: $(slurmctld -V)"
 }
 
 # --- processes ------------------------------------------------------------------------------

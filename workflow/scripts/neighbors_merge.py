@@ -3,7 +3,7 @@
 from embedlab.joblog import job_log
 from embedlab.neighbors import finish, merge_topk, prepare
 from embedlab.store import read_neighbors, read_store, write_neighbors
-from embedlab.tables import write_neighbors_tsv
+from embedlab.tables import neighbor_header, neighbor_rows, write_tsv
 
 with job_log(snakemake.log[0]) as log:
     p = snakemake.params
@@ -27,5 +27,6 @@ with job_log(snakemake.log[0]) as log:
          "scores": "cosine similarity" if p.metric == "cosine" else "Euclidean distance",
          "store": snakemake.input.store},
     )  # fmt: skip
-    write_neighbors_tsv(snakemake.output.tsv, words, index, scores, p.metric)
+    header = neighbor_header(index.shape[1], p.metric)
+    write_tsv(snakemake.output.tsv, header, neighbor_rows(words, index, scores))
     log.info("merged %d chunks: %d words x %d neighbours", len(keys), prep.n, p.k)

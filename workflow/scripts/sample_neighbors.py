@@ -2,7 +2,7 @@
 
 from embedlab.joblog import job_log
 from embedlab.store import read_neighbors, read_store
-from embedlab.tables import write_neighbors_tsv
+from embedlab.tables import neighbor_header, neighbor_rows, write_tsv
 
 with job_log(snakemake.log[0]) as log:
     store = read_store(snakemake.input.store)
@@ -13,4 +13,5 @@ with job_log(snakemake.log[0]) as log:
     if missing:
         log.warning("not in the vocabulary, left out: %s", ", ".join(missing))
     rows = [position[w] for w in snakemake.params.words if w in position]
-    write_neighbors_tsv(snakemake.output.tsv, words, index, scores, snakemake.params.metric, rows)
+    header = neighbor_header(index.shape[1], snakemake.params.metric)
+    write_tsv(snakemake.output.tsv, header, neighbor_rows(words, index, scores, rows))

@@ -1,0 +1,31 @@
+"""Rule evaluate_analogy_benchmark: the Google analogy benchmark, every section in one job."""
+
+from embedlab.analogy import evaluate_section, read_questions, summary_rows
+from embedlab.joblog import job_log
+from embedlab.plots import accuracy_bars
+from embedlab.store import read_store
+from embedlab.tables import write_tsv
+from embedlab.vectors import unit_rows
+
+with job_log(snakemake.log[0]) as log:
+    p = snakemake.params
+    store = read_store(snakemake.input.store)
+    unit = unit_rows(store.vectors)
+    results, answers = [], []
+    for section in read_questions(snakemake.input.questions, p.lowercase):
+        result = evaluate_section(
+            section, store.index, unit, store.words, p.restrict_vocab, snakemake.threads
+        )
+        results.append(result)
+        for quad, predicted in zip(section.questions, result.predictions, strict=True):
+            correct = "" if predicted is None else int(predicted == quad[3])
+            answers.append([section.name, *quad, predicted or "", correct])
+        log.info("%s: %d questions, %d seen, %d correct", section.name, result.questions,
+                 result.seen, result.correct)  # fmt: skip
+    header = ["section", "a", "b", "c", "expected", "predicted", "correct"]
+    write_tsv(snakemake.output.answers, header, answers)
+    summary = summary_rows(results)
+    header = ["section", "questions", "seen", "correct", "accuracy"]
+    write_tsv(snakemake.output.tsv, header, [[row[h] for h in header] for row in summary])
+    accuracy_bars(summary, snakemake.output.png)
+    log.info("total: %s", summary[-1])
