@@ -30,17 +30,20 @@ rule evaluate_analogy_benchmark:
         store="results/glove/{name}.h5",
         questions=GOOGLE_QUESTIONS,
     output:
-        tsv=report(
-            "results/analogy/{name}/google.tsv",
+        tsv="results/analogy/{name}/google.tsv",
+        html=report(
+            "results/analogy/{name}/google.html",
             caption="../report/google.rst",
             category="Word space",
             subcategory="Analogies",
+            labels={"model": "{name}", "table": "Google benchmark"},
         ),
         png=report(
             "results/analogy/{name}/google.png",
             caption="../report/google_plot.rst",
             category="Word space",
             subcategory="Analogies",
+            labels={"model": "{name}", "table": "Google benchmark (plot)"},
         ),
         answers="results/analogy/{name}/google_answers.tsv",
     log:
@@ -62,11 +65,13 @@ rule score_similarity:
         store="results/glove/{name}.h5",
         pairs=similarity_files,
     output:
-        tsv=report(
-            "results/similarity/{name}.tsv",
+        tsv="results/similarity/{name}.tsv",
+        html=report(
+            "results/similarity/{name}.html",
             caption="../report/similarity.rst",
             category="Word space",
             subcategory="Word similarity",
+            labels={"model": "{name}", "table": "word similarity"},
         ),
     log:
         "logs/similarity/score_similarity_{name}.log",

@@ -54,11 +54,13 @@ rule sample_neighbors:
         store="results/glove/{name}.h5",
         neighbors="results/neighbors/{name}.h5",
     output:
-        tsv=report(
-            "results/neighbors/{name}.sample.tsv",
+        tsv="results/neighbors/{name}.sample.tsv",
+        html=report(
+            "results/neighbors/{name}.sample.html",
             caption="../report/neighbors.rst",
             category="Word space",
             subcategory="Nearest neighbours",
+            labels={"model": "{name}", "table": "sample words"},
         ),
     log:
         "logs/neighbors/sample_neighbors_{name}.log",

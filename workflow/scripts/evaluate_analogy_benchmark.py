@@ -1,6 +1,7 @@
 """Rule evaluate_analogy_benchmark: the Google analogy benchmark, every section in one job."""
 
 from embedlab.analogy import evaluate_section, read_questions, summary_rows
+from embedlab.html_tables import tsv_to_html
 from embedlab.joblog import job_log
 from embedlab.plots import accuracy_bars
 from embedlab.store import read_store
@@ -27,5 +28,6 @@ with job_log(snakemake.log[0]) as log:
     summary = summary_rows(results)
     header = ["section", "questions", "seen", "correct", "accuracy"]
     write_tsv(snakemake.output.tsv, header, [[row[h] for h in header] for row in summary])
+    tsv_to_html(snakemake.output.tsv, snakemake.output.html, "Google analogy benchmark")
     accuracy_bars(summary, snakemake.output.png)
     log.info("total: %s", summary[-1])

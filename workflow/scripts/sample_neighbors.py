@@ -1,5 +1,6 @@
 """Rule sample_neighbors: the neighbour lists of a few words, for the report."""
 
+from embedlab.html_tables import tsv_to_html
 from embedlab.joblog import job_log
 from embedlab.store import read_neighbors, read_store
 from embedlab.tables import neighbor_header, neighbor_rows, write_tsv
@@ -15,3 +16,4 @@ with job_log(snakemake.log[0]) as log:
     rows = [position[w] for w in snakemake.params.words if w in position]
     header = neighbor_header(index.shape[1], snakemake.params.metric)
     write_tsv(snakemake.output.tsv, header, neighbor_rows(words, index, scores, rows))
+    tsv_to_html(snakemake.output.tsv, snakemake.output.html, "Nearest neighbours of sample words")
