@@ -1,9 +1,8 @@
 """Rule neighbors_chunk: partial top-k lists from this chunk's share of the block pairs."""
 
 import h5py
-from tqdm import tqdm
 
-from embedlab.joblog import job_log
+from embedlab.joblog import Progress, job_log
 from embedlab.neighbors import BLOCK, chunk_pairs, partial_topk, prepare
 from embedlab.store import write_neighbors
 
@@ -15,8 +14,8 @@ with job_log(snakemake.log[0]) as log:
     prep = prepare(vectors, p.metric)
     pairs = chunk_pairs(prep.n, p.chunks, chunk)
     log.info("chunk %d of %d: %d block pairs of %d words", chunk, p.chunks, len(pairs), prep.n)
-    with tqdm(total=len(pairs), unit="block pair", mininterval=5) as bar:
-        keys, index = partial_topk(prep, p.k, pairs, threads=snakemake.threads, progress=bar.update)
+    bar = Progress(f"neighbors_chunk {chunk + 1}/{p.chunks}", len(pairs), "block pairs")
+    keys, index = partial_topk(prep, p.k, pairs, threads=snakemake.threads, progress=bar.update)
     write_neighbors(
         snakemake.output.part,
         index,
