@@ -9,17 +9,17 @@ by the C kernel `_topk.analogy_argmax`.
 
 from __future__ import annotations
 
+import re
+from collections.abc import Container, Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
 import numpy as np
-
 from threadpoolctl import threadpool_limits
 
 from embedlab import _topk
 
-GOOGLE_SHA256 = "8c29b3332afc46f3fb8be04cb5297bf96f39aa7131272dff57869b4485b22a36"
 TILE = 8192
 
 
@@ -140,33 +140,105 @@ def summary_rows(results: list[SectionResult]) -> list[dict[str, object]]:
 
 # --- user queries ------------------------------------------------------------------------------
 
+METHODS = ("3CosAdd", "3CosMul", "lab")
+EXCLUDING = ("3CosAdd", "3CosMul")  # these skip the query words; the lab's method keeps them
+OPERATORS = ("+", "-")
 
-def parse_query(query: str) -> list[tuple[int, str]]:
-    """'king - man + woman' -> [(+1, 'king'), (-1, 'man'), (+1, 'woman')].
 
-    Tokens are separated by white space; a lone '+' or '-' signs the next token, which is then
-    taken literally (so '+ -lrb-' means the word '-lrb-'); '-man' is a signed word; hyphens
-    inside words ('e-mail') belong to the word."""
-    tokens = query.lower().split()
-    if not tokens:
-        raise ValueError("empty analogy query")
+def resolve_word(word: str, index: Container[str]) -> tuple[str | None, str | None]:
+    """The case rule of every command: the exact word, else its lower-case form with a note
+    (so cased vocabularies such as GoogleNews keep 'Paris' and 'paris' apart); None if neither."""
+    if word in index:
+        return word, None
+    lower = word.lower()
+    if lower != word and lower in index:
+        return lower, f"{word!r} is not in the vocabulary; using {lower!r}"
+    return None, None
+
+
+def parse_query(query: str, vocabulary: Container[str]) -> list[tuple[int, str]]:
+    """'king - man + woman' or 'king-man+woman' -> [(+1, 'king'), (-1, 'man'), (+1, 'woman')].
+
+    A token (white-space separated) found in the vocabulary, exactly or in lower case, is a word
+    ('e-mail', '-lrb-'); other tokens are split on '+' and '-'. A lone '+' or '-' is always an
+    operator, and where an operator is due, a leading '+' or '-' is one ('king -man'). Words keep
+    their spelling; `resolve_word` applies the case rule."""
     terms: list[tuple[int, str]] = []
     sign: int | None = None
-    for token in tokens:
-        if token in ("+", "-"):
-            if sign is not None:
-                raise ValueError(f"analogy query {query!r}: two operators in a row")
-            sign = 1 if token == "+" else -1
-            continue
-        if sign is None and token[0] in "+-" and len(token) > 1:
-            sign, token = (1 if token[0] == "+" else -1), token[1:]
+
+    def operator(op: str) -> None:
+        nonlocal sign
+        if sign is not None:
+            raise ValueError(f"analogy query {query!r}: two operators in a row")
+        sign = 1 if op == "+" else -1
+
+    def word(token: str) -> None:
+        nonlocal sign
         if sign is None and terms:
             raise ValueError(f"analogy query {query!r}: missing + or - before {token!r}")
         terms.append((sign or 1, token))
         sign = None
+
+    def known(token: str) -> bool:
+        return token in vocabulary or token.lower() in vocabulary
+
+    for token in query.split():
+        if token in OPERATORS:
+            operator(token)
+            continue
+        if terms and sign is None and token[0] in OPERATORS:
+            operator(token[0])
+            token = token[1:]
+        if known(token):
+            word(token)
+            continue
+        for piece in re.split(r"([+-])", token):
+            if piece in OPERATORS:
+                operator(piece)
+            elif piece:
+                word(piece)
+    if not terms:
+        raise ValueError(
+            f"analogy query {query!r} has no words; write it like 'king - man + woman'"
+        )
     if sign is not None:
         raise ValueError(f"analogy query {query!r} ends with an operator")
     return terms
+
+
+@dataclass(frozen=True)
+class Query:
+    """A parsed query with its words resolved by the case rule."""
+
+    text: str
+    terms: list[tuple[int, str]]  # (sign, word as found in the vocabulary)
+    notes: list[str]  # one per word found only in lower case
+    missing: list[str]  # words found neither way, as written
+
+    @property
+    def words(self) -> list[str]:
+        return [w for _, w in self.terms]
+
+
+def resolve_query(query: str, index: Container[str]) -> Query:
+    terms, notes, missing = [], [], []
+    for sign, written in parse_query(query, index):
+        found, note = resolve_word(written, index)
+        if found is None:
+            missing.append(written)
+            continue
+        terms.append((sign, found))
+        if note:
+            notes.append(note)
+    return Query(query, terms, notes, missing)
+
+
+def max_k(n_words: int, query: Query, methods: Sequence[str] = METHODS) -> int:
+    """The largest k every method in `methods` can answer: 3CosAdd and 3CosMul rank the words
+    other than the query's, the lab's method ranks the whole vocabulary."""
+    if any(m in EXCLUDING for m in methods):
+        return n_words - len(set(query.words))
+    return n_words
 
 
 @dataclass(frozen=True)
@@ -179,42 +251,51 @@ class QueryAnswer:
 
 
 def _top(scores: np.ndarray, k: int, exclude: list[int], largest: bool = True) -> np.ndarray:
+    """Rows of the k best scores, ties to the lower row; rows in `exclude` never appear."""
     s = scores.astype(np.float64) if largest else -scores.astype(np.float64)
-    s[exclude] = -np.inf
-    top = np.argpartition(-s, min(k, len(s) - 1))[: k + 1]
-    top = top[np.lexsort((top, -s[top]))][:k]
-    return top
+    rows = np.delete(np.arange(len(s)), np.unique(np.asarray(exclude, dtype=np.int64)))
+    if not 0 < k <= len(rows):
+        raise ValueError(f"k={k} is outside 1..{len(rows)}")
+    s = s[rows]
+    if k < len(s):
+        kth = np.partition(s, len(s) - k)[len(s) - k]  # the k-th largest score
+        rows, s = rows[s >= kth], s[s >= kth]
+    return rows[np.lexsort((rows, -s))][:k]
 
 
 def answer_query(
-    query: str, words: list[str], index: dict[str, int], vectors: np.ndarray, unit: np.ndarray,
-    k: int = 10,
+    query: str | Query, words: list[str], index: Mapping[str, int], vectors: np.ndarray,
+    unit: np.ndarray, k: int = 10, methods: Sequence[str] = METHODS,
 ) -> list[QueryAnswer]:  # fmt: skip
-    """The three methods for one query; a word outside the vocabulary gives empty answers that
-    name it, never an exception."""
-    terms = parse_query(query)
-    missing = [w for _, w in terms if w not in index]
-    if missing:
-        return [QueryAnswer(query, m, [], [], missing) for m in ("3CosAdd", "3CosMul", "lab")]
-    ids = [index[w] for _, w in terms]
-    signs = np.array([s for s, _ in terms], dtype=np.float32)
+    """One answer per method (3CosAdd, 3CosMul, the lab's; in that order). A word outside the
+    vocabulary gives empty answers that name it, never an exception; a k outside 1..`max_k`
+    is a ValueError."""
+    q = query if isinstance(query, Query) else resolve_query(query, index)
+    methods = [m for m in METHODS if m in methods]
+    if q.missing:
+        return [QueryAnswer(q.text, m, [], [], q.missing) for m in methods]
+    limit = max_k(len(words), q, methods)
+    if not 0 < k <= limit:
+        raise ValueError(f"analogy query {q.text!r}: k={k} is outside 1..{limit}")
+    ids = [index[w] for w in q.words]
+    signs = np.array([s for s, _ in q.terms], dtype=np.float32)
     answers = []
-    # 3CosAdd (gensim most_similar): cosine with the unit mean of the signed unit vectors
-    mean = (signs[:, None] * unit[ids]).mean(axis=0)
-    mean /= np.linalg.norm(mean)
-    sims = unit @ mean
-    top = _top(sims, k, ids)
-    answers.append(QueryAnswer(query, "3CosAdd", [words[i] for i in top], sims[top].tolist(), []))
-    # 3CosMul (gensim most_similar_cosmul): product of shifted cosines, negatives divide
-    shifted = (1 + unit @ unit[ids].T) / 2
-    pos = np.prod(shifted[:, signs > 0], axis=1)
-    neg = np.prod(shifted[:, signs < 0], axis=1) if (signs < 0).any() else 1.0
-    mul = pos / (neg + 1e-6)
-    top = _top(mul, k, ids)
-    answers.append(QueryAnswer(query, "3CosMul", [words[i] for i in top], mul[top].tolist(), []))
-    # the lab: Euclidean distance to the raw signed sum, query words not excluded
-    target = (signs[:, None] * vectors[ids]).sum(axis=0)
-    dist = np.linalg.norm(vectors - target, axis=1)
-    top = _top(dist, k, [], largest=False)
-    answers.append(QueryAnswer(query, "lab", [words[i] for i in top], dist[top].tolist(), []))
+    for method in methods:
+        if method == "3CosAdd":  # gensim most_similar: cosine with the unit mean of unit vectors
+            mean = (signs[:, None] * unit[ids]).mean(axis=0)
+            scores = unit @ (mean / np.linalg.norm(mean))
+            top = _top(scores, k, ids)
+        elif method == "3CosMul":  # gensim most_similar_cosmul: shifted cosines, negatives divide
+            shifted = (1 + unit @ unit[ids].T) / 2
+            pos = np.prod(shifted[:, signs > 0], axis=1)
+            neg = np.prod(shifted[:, signs < 0], axis=1) if (signs < 0).any() else 1.0
+            scores = pos / (neg + 1e-6)
+            top = _top(scores, k, ids)
+        else:  # the lab: Euclidean distance to the raw signed sum, query words not excluded
+            target = (signs[:, None] * vectors[ids]).sum(axis=0)
+            scores = np.linalg.norm(vectors - target, axis=1)
+            top = _top(scores, k, [], largest=False)
+        answers.append(
+            QueryAnswer(q.text, method, [words[i] for i in top], scores[top].tolist(), [])
+        )
     return answers

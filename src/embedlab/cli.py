@@ -8,8 +8,19 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from embedlab.store import WordStore
+
+
+CASE_RULE = (
+    "Words are looked up as written, else in lower case (with a note on stderr), so cased "
+    "vocabularies keep 'Paris' and 'paris' apart."
+)
 
 
 def _convert(args: argparse.Namespace) -> int:
@@ -29,7 +40,9 @@ def _convert(args: argparse.Namespace) -> int:
 def _info(args: argparse.Namespace) -> int:
     import h5py
 
-    with h5py.File(args.store, "r") as f:
+    from embedlab.store import check_hdf5
+
+    with h5py.File(check_hdf5(args.store), "r") as f:
         print(f"{args.store}")
         for name, ds in f.items():
             print(f"  {name}: {ds.dtype} {ds.shape}")
@@ -41,51 +54,92 @@ def _info(args: argparse.Namespace) -> int:
     return 0
 
 
-def _load(path: str):
+def _load(path: str) -> WordStore:
     from embedlab.store import read_store
 
     return read_store(path)
 
 
-def _unknown(words: list[str], store_path: str) -> int:
-    print(
-        f"embedlab: not in the vocabulary of {store_path}: {', '.join(words)} "
-        "(words are case-sensitive; GloVe 6B is lower-case)",
-        file=sys.stderr,
-    )
+def _say(args: argparse.Namespace, message: str) -> None:
+    print(f"embedlab {args.command}: {message}", file=sys.stderr)
+
+
+def _bad_k(args: argparse.Namespace, limit: int, why: str) -> int | None:
+    """Argparse-style refusal (one line, exit status 2) of a k outside 1..limit."""
+    if 1 <= args.k <= limit:
+        return None
+    _say(args, f"error: argument -k: {args.k} is outside the allowed range 1..{limit} ({why})")
     return 2
+
+
+def _word(args: argparse.Namespace, store: WordStore) -> str | None:
+    """The query word by the case rule (exact, else lower case with a note), or None after
+    saying why not."""
+    from embedlab.analogy import resolve_word
+
+    found, note = resolve_word(args.word, store.index)
+    if found is None:
+        if not args.word.strip():
+            _say(args, "error: the word is empty; give a word of the vocabulary")
+        else:
+            _unknown(args, [args.word])
+    elif note:
+        _say(args, note)
+    return found
+
+
+def _unknown(args: argparse.Namespace, words: list[str]) -> int:
+    listed = ", ".join(repr(w) for w in words)
+    _say(
+        args, f"error: not in the vocabulary of {args.store}, as written or in lower case: {listed}"
+    )
+    return 1
 
 
 def _neighbors(args: argparse.Namespace) -> int:
     from embedlab.neighbors import query
 
     store = _load(args.store)
-    if args.word not in store.index:
-        return _unknown([args.word], args.store)
-    scores, top = query(store.vectors, store.index[args.word], args.k, args.metric)
+    word = _word(args, store)
+    if word is None:
+        return 1
+    if (bad := _bad_k(args, len(store) - 1, f"the words other than {word!r}")) is not None:
+        return bad
+    scores, top = query(store.vectors, store.index[word], args.k, args.metric)
     label = "similarity" if args.metric == "cosine" else "distance"
-    print(f"rank\tword\t{label}")
+    lines = [f"rank\tword\t{label}"]
     for rank, (i, score) in enumerate(zip(top.tolist(), scores.tolist(), strict=True), 1):
-        print(f"{rank}\t{store.words[i]}\t{score:.4f}")
+        lines.append(f"{rank}\t{store.words[i]}\t{score:.4f}")
+    print("\n".join(lines))
     return 0
 
 
 def _analogy(args: argparse.Namespace) -> int:
-    from embedlab.analogy import answer_query
+    from embedlab.analogy import METHODS, answer_query, max_k, resolve_query
     from embedlab.vectors import unit_rows
 
     store = _load(args.store)
-    answers = answer_query(
-        args.query, store.words, store.index, store.vectors, unit_rows(store.vectors), args.k
+    query = resolve_query(args.query, store.index)
+    for note in query.notes:
+        _say(args, note)
+    if query.missing:
+        return _unknown(args, query.missing)
+    methods = [args.method] if args.method else list(METHODS)
+    limit = max_k(len(store), query, methods)
+    why = (
+        "the whole vocabulary"
+        if limit == len(store)
+        else f"the words other than the query's; --method lab allows up to {len(store)}"
     )
-    if answers[0].missing:
-        return _unknown(answers[0].missing, args.store)
-    print("method\trank\tword\tscore")
+    if (bad := _bad_k(args, limit, why)) is not None:
+        return bad
+    unit = unit_rows(store.vectors)
+    answers = answer_query(query, store.words, store.index, store.vectors, unit, args.k, methods)
+    lines = ["method\trank\tword\tscore"]
     for answer in answers:
-        if args.method and answer.method != args.method:
-            continue
         for rank, (word, score) in enumerate(zip(answer.words, answer.scores, strict=True), 1):
-            print(f"{answer.method}\t{rank}\t{word}\t{score:.4f}")
+            lines.append(f"{answer.method}\t{rank}\t{word}\t{score:.4f}")
+    print("\n".join(lines))
     return 0
 
 
@@ -105,18 +159,44 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("store")
     p.set_defaults(func=_info)
 
-    p = sub.add_parser("neighbors", help="nearest neighbours of one word")
-    p.add_argument("store")
+    p = sub.add_parser(
+        "neighbors",
+        help="nearest neighbours of one word",
+        description=f"The k nearest neighbours of WORD, the word itself excluded. {CASE_RULE}",
+    )
+    p.add_argument("store", help="word store (embedlab convert, or results/glove/<name>.h5)")
     p.add_argument("word")
-    p.add_argument("-k", type=int, default=10)
+    p.add_argument("-k", type=int, default=10, help="how many, 1..N-1 (default: 10)")
     p.add_argument("--metric", choices=["cosine", "euclidean"], default="cosine")
     p.set_defaults(func=_neighbors)
 
-    p = sub.add_parser("analogy", help='answer an analogy query like "king - man + woman"')
-    p.add_argument("store")
+    p = sub.add_parser(
+        "analogy",
+        help='answer an analogy query like "king - man + woman"',
+        description=(
+            "Answer b - a + c by three methods: 3CosAdd (gensim most_similar) and 3CosMul (gensim "
+            "most_similar_cosmul), which exclude the query words, and the lab's method (nearest "
+            "raw vector to the signed sum by Euclidean distance), which keeps them on purpose, so "
+            "it often answers with a query word first. A token found in the vocabulary is a word "
+            "('e-mail', '-lrb-'); other tokens are split on + and -, so 'king-man+woman' works. "
+            f"{CASE_RULE}"
+        ),
+    )
+    p.add_argument("store", help="word store (embedlab convert, or results/glove/<name>.h5)")
     p.add_argument("query")
-    p.add_argument("-k", type=int, default=10)
-    p.add_argument("--method", choices=["3CosAdd", "3CosMul", "lab"], default=None)
+    p.add_argument(
+        "-k",
+        type=int,
+        default=10,
+        help="answers per method: 1..N minus the query words, 1..N with --method lab (default: 10)",
+    )
+    p.add_argument(
+        "--method",
+        choices=["3CosAdd", "3CosMul", "lab"],
+        default=None,
+        help="one method only (default: all three); 3CosAdd and 3CosMul exclude the query "
+        "words, lab keeps them",
+    )
     p.set_defaults(func=_analogy)
     return parser
 
@@ -126,6 +206,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return int(args.func(args))
+    except BrokenPipeError:
+        # The reader went away (`embedlab neighbors ... | head`): stop quietly, with the status a
+        # shell gives a process ended by SIGPIPE, and keep the final flush from raising again.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 128 + 13
     except (ValueError, RuntimeError, OSError) as e:
         print(f"embedlab {args.command}: error: {e}", file=sys.stderr)
         return 1

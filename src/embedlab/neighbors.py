@@ -19,9 +19,8 @@ from typing import Literal
 
 import numpy as np
 
-from embedlab.vectors import unit_rows
-
 from embedlab import _topk
+from embedlab.vectors import unit_rows
 
 Metric = Literal["cosine", "euclidean"]
 BLOCK = 2048
@@ -189,9 +188,13 @@ def exact_neighbors(
 def query(
     vectors: np.ndarray, row: int, k: int, metric: Metric = "cosine"
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Neighbours of one word (the CLI): one pass over the vocabulary, same ordering rules."""
+    """Neighbours of one word (the CLI): one pass over the vocabulary, same ordering rules.
+
+    The word itself is never among them, so k must be between 1 and n - 1."""
     prep = prepare(vectors, metric)
+    if not 0 < k < prep.n:
+        raise ValueError(f"k={k} must be between 1 and {prep.n - 1} (the number of other words)")
     key = prep.x @ prep.x[row] - prep.h
-    key[row] = -np.inf
-    top = np.lexsort((np.arange(len(key)), -key))[:k]
+    others = np.delete(np.arange(prep.n), row)
+    top = others[np.lexsort((others, -key[others]))[:k]]
     return finish(prep, key[top][None, :], top[None, :].astype(np.int32))[0][0], top

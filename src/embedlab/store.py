@@ -64,13 +64,33 @@ def write_store(
             f.attrs[key] = value
 
 
-def read_store(path: str | os.PathLike[str]) -> WordStore:
+def check_hdf5(path: str | os.PathLike[str]) -> Path:
+    """`path`, if it is an HDF5 file; otherwise an error saying how to make a store."""
     path = Path(path)
+    make = "`snakemake --cores all` writes results/glove/<name>.h5"
+    if not path.exists():
+        raise FileNotFoundError(
+            f"{path}: no such store; make it with `embedlab convert GLOVE.txt {path}` ({make})"
+        )
+    if not path.is_file() or not h5py.is_hdf5(path):
+        raise ValueError(
+            f"{path} is not an embedlab word store (not an HDF5 file); make a store with "
+            f"`embedlab convert GLOVE.txt STORE.h5` ({make})"
+        )
+    return path
+
+
+def read_store(path: str | os.PathLike[str]) -> WordStore:
+    path = check_hdf5(path)
+    make = (
+        "make a store with `embedlab convert GLOVE.txt STORE.h5` (`snakemake --cores all` "
+        "writes results/glove/<name>.h5)"
+    )
     with h5py.File(path, "r") as f:
         if f.attrs.get("format") != FORMAT or "vectors" not in f or "words" not in f:
             raise ValueError(
-                f"{path} is not an embedlab word store (expected attribute format={FORMAT!r} and "
-                "datasets 'vectors' and 'words'); create one with `embedlab convert`."
+                f"{path} is an HDF5 file but not an embedlab word store (expected attribute "
+                f"format={FORMAT!r} and datasets 'vectors' and 'words'); {make}"
             )
         vectors = f["vectors"][:]
         words = f["words"].asstr()[:].tolist()

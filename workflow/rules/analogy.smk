@@ -6,11 +6,13 @@ rule answer_queries:
     input:
         store="results/glove/{name}.h5",
     output:
-        tsv=report(
-            "results/analogy/{name}/queries.tsv",
+        tsv="results/analogy/{name}/queries.tsv",
+        html=report(
+            "results/analogy/{name}/queries.html",
             caption="../report/queries.rst",
             category="Word space",
             subcategory="Analogies",
+            labels={"model": "{name}", "table": "analogy queries"},
         ),
     log:
         "logs/analogy/answer_queries_{name}.log",

@@ -1,24 +1,30 @@
 """Rule answer_queries: each analogy query by 3CosAdd, 3CosMul and the lab's method."""
 
-from embedlab.analogy import answer_query
-from embedlab.vectors import unit_rows
+from embedlab.analogy import answer_query, resolve_query
+from embedlab.html_tables import tsv_to_html
 from embedlab.joblog import job_log
 from embedlab.store import read_store
 from embedlab.tables import write_tsv
+from embedlab.vectors import unit_rows
 
 with job_log(snakemake.log[0]) as log:
     store = read_store(snakemake.input.store)
     unit = unit_rows(store.vectors)
     rows = []
-    for query in snakemake.params.queries:
+    for text in snakemake.params.queries:
+        query = resolve_query(text, store.index)  # the CLI's case rule: exact, else lower case
+        for note in query.notes:
+            log.warning("%s: %s", text, note)
         for answer in answer_query(
             query, store.words, store.index, store.vectors, unit, snakemake.params.k
         ):
             if answer.missing:
                 note = "not in vocabulary: " + ", ".join(answer.missing)
-                rows.append([query, answer.method, "", "", "", note])
-                log.warning("%s: %s", query, note)
+                rows.append([text, answer.method, "", "", "", note])
+                log.warning("%s: %s", text, note)
                 continue
+            note = "; ".join(query.notes)
             for rank, (word, score) in enumerate(zip(answer.words, answer.scores, strict=True), 1):
-                rows.append([query, answer.method, rank, word, score, ""])
+                rows.append([text, answer.method, rank, word, score, note])
     write_tsv(snakemake.output.tsv, ["query", "method", "rank", "word", "score", "note"], rows)
+    tsv_to_html(snakemake.output.tsv, snakemake.output.html, "Analogy queries")
