@@ -42,7 +42,7 @@ class Digest:
     sha256: str | None = None
 
 
-# Published or independently checked digests (shared/facts.md); no SHA-256 of the zip is published.
+# glove.6B.zip (nlp.stanford.edu/projects/glove): `md5sum glove.6B.zip`, `sha256sum glove.6B.*d.txt`
 KNOWN_DIGESTS: dict[str, Digest] = {
     "glove.6B.zip": Digest(size=862_182_613, md5="056ea991adb4740ac6bf1b6d9b50408b"),
     "glove.6B.50d.txt": Digest(

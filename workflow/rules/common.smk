@@ -4,20 +4,22 @@
 import re
 from pathlib import Path
 
-from snakemake.utils import validate
+from snakemake.exceptions import WorkflowError
 
-from embedlab.analogy import data_file, read_questions
+from embedlab.analogy import data_file
+from embedlab.config import check_config, load_schema
 from embedlab.similarity import benchmark_file
 from embedlab.sources import ConfigError, glove_source
 
-validate(config, schema="../schemas/config.schema.yaml", set_default=True)
-
+# --config strings typed as the schema says, defaults filled in, one short line per problem
+CONFIG_SCHEMA = Path(workflow.basedir) / "workflow/schemas/config.schema.yaml"
 try:
+    config.update(check_config(config, load_schema(CONFIG_SCHEMA)))
     GLOVE = glove_source(
         config["glove"]["source"], config["glove"]["dims"], config["glove"]["checksum"]
     )
 except ConfigError as error:
-    raise ValueError(f"Invalid configuration: {error}") from None
+    raise WorkflowError(f"Invalid configuration: {error}") from None
 
 
 def glove_text(wildcards):
@@ -40,7 +42,6 @@ def digest_param(digest):
 
 
 GOOGLE_QUESTIONS = str(data_file("questions-words.txt"))
-GOOGLE_SECTIONS = [section.name for section in read_questions(GOOGLE_QUESTIONS)]
 
 
 def neighbor_parts(wildcards):
@@ -66,6 +67,7 @@ def word_outputs(name):
         f"results/analogy/{name}/queries.tsv",
         f"results/analogy/{name}/google.tsv",
         f"results/analogy/{name}/google.png",
+        f"results/analogy/{name}/google_answers.tsv",
         f"results/similarity/{name}.tsv",
     ]
 
