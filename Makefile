@@ -48,5 +48,8 @@ test: system-packages lint
 bench: setup-test
 	$(BIN)/python bench/parse_glove.py
 
+docs: setup
+	$(BIN)/python -m embedlab.config_docs > config/README.md
+
 clean:
 	rm -rf .snakemake results resources logs benchmarks
