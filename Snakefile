@@ -26,3 +26,7 @@ rule all:
     default_target: True
     input:
         all_outputs(),
+
+
+onsuccess:
+    print(finished_message())

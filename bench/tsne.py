@@ -1,6 +1,6 @@
 """Benchmark: t-SNE implementations at equal settings, time against the KL divergence reached.
 
-Times `embedlab.analysis.fit_tsne` (exactly what the pipeline runs) for openTSNE Barnes-Hut,
+Times `embedlab.tsne.fit_tsne` (exactly what the pipeline runs) for openTSNE Barnes-Hut,
 openTSNE FFT and scikit-learn's Barnes-Hut TSNE. Every method gets the same data, perplexity, PCA
 initialisation, exact neighbours and 250 + 750 iterations, so they differ only in how they
 approximate the gradient. Each run is its own Python process (no warm caches, no shared thread
@@ -34,7 +34,7 @@ from pathlib import Path
 
 import numpy as np
 
-from embedlab.analysis import DEFAULT_TSNE_METHOD, TSNE_METHODS
+from embedlab.tsne import DEFAULT_TSNE_METHOD, TSNE_METHODS
 
 DATA = ("glove50", "vgg4096")
 
@@ -59,7 +59,7 @@ def vgg4096(n: int, seed: int = 0, n_classes: int = 10, latent: int = 32) -> np.
 
 
 def child(method: str, data: str, perplexity: float, seed: int, threads: int) -> None:
-    from embedlab.analysis import exact_kl_divergence, fit_tsne, perplexity_affinities
+    from embedlab.tsne import exact_kl_divergence, fit_tsne, perplexity_affinities
 
     x = np.load(data)
     load_before = os.getloadavg()[0]

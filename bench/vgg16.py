@@ -13,7 +13,7 @@ Two parts:
 2. The memory scaling at larger counts, where VGG16 on 2 cores would take an hour: the same two
    code paths with a cheap stand-in model (global average pool + Dense 4096, so rows are as wide
    as fc2) on small PNGs. The lab loop keeps every row in one growing array and copies it at each
-   ``np.concatenate``; ours streams rows to disk.
+   ``np.concatenate``; ours streams rows to a shard file batch by batch.
 
     python bench/vgg16.py                             # both parts (a few minutes on 2 cores)
     python bench/vgg16.py --counts 32 --scale-counts  # part 1 at 32 images only, no part 2
@@ -62,7 +62,7 @@ def build_model(kind: str) -> Any:
     """Our extractor: VGG16 cut at fc2, or the stand-in with rows of the same width."""
     import keras
 
-    from embedlab.images import Extractor, build_extractor
+    from embedlab.vgg16 import Extractor, build_extractor
 
     if kind == "vgg16":
         return build_extractor("random", "fc2", seed=SEED)
@@ -94,14 +94,17 @@ def lab_loop(model: Any, paths: list[str], batch_size: int) -> np.ndarray:
 
 
 def ours(extractor: Any, root: Path, names: list[str], batch_size: int, work: Path) -> Path:
-    """Our extraction into an HDF5 file (read back after the measurement, not during it)."""
-    from embedlab.images import extract_embeddings
+    """Our extraction (one extract_vgg16 shard, then gather_embeddings) into an HDF5 file, read
+    back after the measurement, not during it."""
+    from embedlab.embeddings_file import extract_shard, gather_shards
 
     items = [(name, "x", "train") for name in names]
+    shard = extract_shard(
+        items, work / "shard.h5", root=root, extractor=extractor, batch_size=batch_size,
+        shards=1, shard=0,
+    )  # fmt: skip
     out = work / "embeddings.h5"
-    extract_embeddings(
-        items, out, root=root, extractor=extractor, batch_size=batch_size, progress=False
-    )
+    gather_shards([shard.path], out, work / "skipped.tsv")
     return out
 
 
@@ -126,7 +129,7 @@ def child(args: argparse.Namespace) -> None:
         peak = _status_kib("VmHWM")
         if args.save:
             if args.child == "ours":
-                from embedlab.images import read_embeddings
+                from embedlab.embeddings_file import read_embeddings
 
                 result = read_embeddings(result).embeddings
             np.save(args.save, result)

@@ -1,45 +1,46 @@
 """The embedding-space analysis on data whose answer is known in advance.
 
-Small inputs (a few hundred points) keep the whole module to a few seconds: the t-SNE runs its
-full 1000 iterations, but on 160 points.
+Inputs are real embeddings files, written by the shard writer and gather the pipeline uses, and
+every test calls the functions the tsne_images, kmeans_images and svm_images scripts call. Small
+inputs (a few hundred points) keep the module to seconds: t-SNE runs its full 1000 iterations.
 """
 
 from __future__ import annotations
 
 import json
+import math
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-import h5py
 import numpy as np
 import pytest
+from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
 
-from embedlab.analysis import (
-    EmbeddingSet,
-    analyse,
-    analyse_set,
-    check_perplexity,
+from embedlab.embeddings_file import ImageEmbeddings, gather_shards, write_shard
+from embedlab.image_scores import (
     kmeans_scores,
+    load_subset,
     select_classes,
     svm_scores,
-    tsne_embed,
     untrained_note,
+    write_json,
 )
+from embedlab.plots import plot_confusion, plot_tsne, titled
+from embedlab.tsne import (
+    check_perplexity,
+    exact_kl_divergence,
+    perplexity_affinities,
+    tsne_embed,
+    tsne_record,
+)
+from embedlab.vgg16 import RANDOM_WEIGHTS, Batch
 
 CLASSES = ["airport_inside", "bakery", "book store", "café", "kitchen", "zoo"]
-UNTRAINED = "random (untrained VGG16)"
-FILES = [
-    "tsne.png",
-    "tsne.svg",
-    "tsne.json",
-    "kmeans.json",
-    "svm.json",
-    "confusion.png",
-    "confusion.svg",
-]
 
 
-def blobs(n_classes: int = 4, per_class: int = 40, dim: int = 64, seed: int = 0) -> EmbeddingSet:
+def blobs(
+    n_classes: int = 4, per_class: int = 40, dim: int = 64, seed: int = 0
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Well-separated Gaussian clusters (centres ~40 apart, unit noise), 3/4 train, 1/4 test."""
     rng = np.random.default_rng(seed)
     centres = rng.normal(0.0, 20.0, size=(n_classes, dim))
@@ -47,21 +48,44 @@ def blobs(n_classes: int = 4, per_class: int = 40, dim: int = 64, seed: int = 0)
     labels = np.repeat(CLASSES[:n_classes], per_class)
     n_train = per_class * 3 // 4
     split = np.tile(["train"] * n_train + ["test"] * (per_class - n_train), n_classes)
-    return EmbeddingSet(x.astype(np.float32), labels, split)
+    return x.astype(np.float32), labels, split
 
 
-def write_h5(path: Path, data: EmbeddingSet, weights: str | None) -> Path:
-    """The layout of the image-embedding stage: UTF-8 string datasets, `weights` attribute."""
-    strings = h5py.string_dtype("utf-8")
-    with h5py.File(path, "w") as f:
-        f.create_dataset("embeddings", data=data.embeddings)
-        f.create_dataset("labels", data=data.labels.astype(object), dtype=strings)
-        f.create_dataset("split", data=data.split.astype(object), dtype=strings)
-        paths = [f"{lab}/{i}.jpg" for i, lab in enumerate(data.labels)]
-        f.create_dataset("paths", data=np.array(paths, dtype=object), dtype=strings)
-        if weights is not None:
-            f.attrs["weights"] = weights
-    return path
+def embeddings_file(
+    folder: Path, x: np.ndarray, labels: np.ndarray, split: np.ndarray, weights: str | None
+) -> Path:
+    """An embeddings.h5 made as the pipeline makes it: one shard of `x`, then the gather."""
+    pairs = enumerate(zip(labels.tolist(), split.tolist(), strict=True))
+    items = [(f"{lab}/{i}.jpg", lab, part) for i, (lab, part) in pairs]
+    n = len(items)
+    attrs = {"dim": x.shape[1], "batch_size": n, **({"weights": weights} if weights else {})}
+    batch = Batch(np.asarray(x, np.float32), np.ones(n, bool), [""] * n)
+    shard = folder / "shards/0.h5"
+    write_shard(shard, items, range(n), [batch], attrs=attrs, shard=0, shards=1)
+    gather_shards([shard], folder / "embeddings.h5", folder / "skipped.tsv")
+    return folder / "embeddings.h5"
+
+
+def run_analysis(h5: Path, out: Path, n_labels: int | None, perplexity: float, seed: int) -> None:
+    """What the three analysis rules do with their params (C = 1, 100 PCA components)."""
+    data, classes, note = load_subset(h5, n_labels)
+    common = {"weights": data.weights, "note": note}
+    result = tsne_embed(data.embeddings, perplexity, seed)
+    plot_tsne(result.coords, data.labels, classes, titled("t-SNE", note), out / "tsne.png",
+              out / "tsne.svg")  # fmt: skip
+    record = tsne_record(result, data.embeddings.shape[1], classes)
+    write_json({**record, **common}, out / "tsne.json")
+    scores = kmeans_scores(data.embeddings, data.labels, seed, 100)
+    write_json({**scores, **common}, out / "kmeans.json")
+    svm, cm = svm_scores(data.embeddings, data.labels, data.split, 1.0)
+    write_json({**svm, **common}, out / "svm.json")
+    plot_confusion(cm, classes, titled("SVM", note), out / "confusion.png", out / "confusion.svg")
+
+
+FILES = sorted(
+    ["tsne.png", "tsne.svg", "tsne.json", "kmeans.json", "svm.json", "confusion.png",
+     "confusion.svg"]
+)  # fmt: skip
 
 
 def svg_texts(path: Path) -> list[str]:
@@ -74,12 +98,11 @@ def svg_texts(path: Path) -> list[str]:
 def analysed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     """Two analyses of the same file with the same seed (6 classes stored, the first 4 used)."""
     tmp = tmp_path_factory.mktemp("analysis")
-    h5 = write_h5(tmp / "emb.h5", blobs(n_classes=6, per_class=40), UNTRAINED)
-    outs = []
-    for name in ("a", "b"):
-        analyse(h5, tmp / name, n_labels=4, perplexity=20, pca_components=100, svm_C=1.0, seed=3)
-        outs.append(tmp / name)
-    return outs[0], outs[1]
+    h5 = embeddings_file(tmp, *blobs(n_classes=6, per_class=40), RANDOM_WEIGHTS)
+    outs = (tmp / "a", tmp / "b")
+    for out in outs:
+        run_analysis(h5, out, n_labels=4, perplexity=20, seed=3)
+    return outs
 
 
 # --- class selection --------------------------------------------------------------------------
@@ -96,28 +119,51 @@ def test_select_classes_takes_the_first_in_sorted_order() -> None:
         select_classes(labels, 5)
 
 
+def test_load_subset_keeps_the_rows_of_the_first_classes_in_file_order(tmp_path: Path) -> None:
+    x, labels, split = blobs(n_classes=6, per_class=5, dim=3)
+    order = np.random.default_rng(0).permutation(len(x))  # classes interleaved in the file
+    h5 = embeddings_file(tmp_path, x[order], labels[order], split[order], None)
+    data, classes, note = load_subset(h5, 2)
+    assert classes == CLASSES[:2] and note is None and data.weights is None
+    keep = np.isin(labels[order], CLASSES[:2])
+    assert np.array_equal(data.embeddings, x[order][keep])
+    assert data.labels.tolist() == labels[order][keep].tolist()
+    assert data.split.tolist() == split[order][keep].tolist()
+    assert data.paths.tolist() == [f"{lab}/{i}.jpg" for i, lab in enumerate(labels[order])
+                                   if lab in CLASSES[:2]]  # fmt: skip
+    everything, all_classes, _ = load_subset(h5, None)
+    assert all_classes == CLASSES and len(everything.labels) == 30
+
+
 # --- KMeans and SVM on known answers ----------------------------------------------------------
 
 
+def test_kmeans_scores_equal_the_hand_computed_nmi_and_ari() -> None:
+    """Two tight, far-apart groups of 10 points; labels agree with the groups 8 to 2.
+
+    KMeans must find the two groups; against labels [[8, 2], [2, 8]] the arithmetic NMI is
+    1 - H2(0.2) (H2: binary entropy in bits) and ARI = (58 - 8100/190) / (90 - 8100/190)."""
+    rng = np.random.default_rng(0)
+    x = np.concatenate([rng.normal(0, 0.1, (10, 5)), rng.normal(50, 0.1, (10, 5))])
+    labels = np.array(["a"] * 8 + ["b"] * 2 + ["a"] * 2 + ["b"] * 8)
+    groups = np.repeat([0, 1], 10)
+    km = kmeans_scores(x, labels, seed=0, pca_components=100)
+    h2 = -(0.2 * math.log2(0.2) + 0.8 * math.log2(0.8))
+    assert km["nmi"] == pytest.approx(1 - h2, abs=1e-12)
+    assert km["ari"] == pytest.approx(2920 / 9000, abs=1e-12)
+    assert km["nmi"] == pytest.approx(normalized_mutual_info_score(labels, groups), abs=1e-12)
+    assert km["ari"] == pytest.approx(adjusted_rand_score(labels, groups), abs=1e-12)
+    assert (km["pca_components"], km["n_classes"], km["kmeans_k"]) == (5, 2, 2)  # min(N, D)
+
+
 def test_separated_clusters_are_found_and_classified_perfectly() -> None:
-    data = blobs()
-    km = kmeans_scores(data.embeddings, data.labels, seed=0, pca_components=100)
-    assert km["nmi"] > 0.99
-    assert km["ari"] > 0.99
+    x, labels, split = blobs()
+    km = kmeans_scores(x, labels, seed=0, pca_components=100)
+    assert (km["nmi"], km["ari"]) == (pytest.approx(1.0), pytest.approx(1.0))
     assert km["pca_components"] == 64  # capped at min(N, D)
-    svm, cm = svm_scores(data.embeddings, data.labels, data.split, svm_c=1.0)
-    assert svm["accuracy"] == 1.0
-    assert svm["mean_per_class_accuracy"] == 1.0
-    assert (cm == np.diag([10] * 4)).all()
-
-
-def test_random_labels_give_nmi_near_zero() -> None:
-    rng = np.random.default_rng(1)
-    x = rng.normal(size=(600, 32)).astype(np.float32)
-    labels = rng.choice(CLASSES[:4], size=600)
-    km = kmeans_scores(x, labels, seed=0, pca_components=10)
-    assert km["nmi"] < 0.1
-    assert abs(km["ari"]) < 0.1
+    svm, cm = svm_scores(x, labels, split, svm_c=1.0)
+    assert (svm["accuracy"], svm["mean_per_class_accuracy"]) == (1.0, 1.0)
+    assert cm.tolist() == np.diag([10] * 4).tolist()
 
 
 def test_mean_per_class_accuracy_on_an_imbalanced_toy_case() -> None:
@@ -144,44 +190,68 @@ def test_mean_per_class_accuracy_on_an_imbalanced_toy_case() -> None:
     )
     assert svm["per_class"]["B"]["precision"] == pytest.approx(0.5)
     assert svm["per_class"]["C"]["support"] == 4
+    assert (svm["n_train"], svm["n_test"]) == (35, 12)
 
 
 # --- t-SNE ------------------------------------------------------------------------------------
 
 
+def test_exact_kl_divergence_equals_a_dense_computation() -> None:
+    x = blobs(n_classes=3, per_class=20, dim=8)[0]
+    p = perplexity_affinities(x, perplexity=5, seed=0).P
+    coords = np.random.default_rng(1).normal(size=(60, 2))
+    dense_p = p.toarray()
+    d2 = ((coords[:, None, :] - coords[None, :, :]) ** 2).sum(-1)
+    w = 1.0 / (1.0 + d2)
+    np.fill_diagonal(w, 0.0)
+    q = w / w.sum()
+    nz = dense_p > 0
+    expected = float((dense_p[nz] * np.log(dense_p[nz] / q[nz])).sum())
+    assert exact_kl_divergence(p, coords, chunk=7) == pytest.approx(expected, rel=1e-10)
+
+
 def test_tsne_is_deterministic_and_its_kl_is_sound() -> None:
-    x = blobs(n_classes=3, per_class=30).embeddings
+    x = blobs(n_classes=3, per_class=30)[0]
     first = tsne_embed(x, perplexity=10, seed=7)
     again = tsne_embed(x, perplexity=10, seed=7)
     assert first.coords.shape == (90, 2)
     assert np.array_equal(first.coords, again.coords)
-    assert first.kl_divergence == again.kl_divergence
+    p = perplexity_affinities(x, perplexity=10, seed=7).P
+    assert first.kl_divergence == pytest.approx(exact_kl_divergence(p, first.coords), rel=1e-12)
     # the exact KL agrees with the library's own (approximate) figure
     assert first.kl_divergence == pytest.approx(first.kl_divergence_reported, rel=0.05)
     other = tsne_embed(x, perplexity=10, seed=8)
     assert not np.array_equal(first.coords, other.coords)
 
 
-# --- the whole analysis: files, plots, determinism --------------------------------------------
+# --- the three rules: files, plots, determinism -----------------------------------------------
 
 
-def test_analyse_writes_every_file(analysed: tuple[Path, Path]) -> None:
+def test_the_rules_write_every_file_with_the_expected_values(analysed: tuple[Path, Path]) -> None:
+    import openTSNE
+
     out, _ = analysed
-    assert sorted(p.name for p in out.iterdir()) == sorted(FILES)  # no temporary leftovers
+    assert sorted(p.name for p in out.iterdir()) == FILES  # no temporary leftovers
     for name in ("tsne.png", "confusion.png"):
         assert (out / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     km = json.loads((out / "kmeans.json").read_text(encoding="utf-8"))
-    assert km["classes"] == CLASSES[:4]
-    assert km["n_samples"] == 160
-    assert km["nmi"] > 0.99
+    assert (km["classes"], km["n_samples"], km["seed"]) == (CLASSES[:4], 160, 3)
+    assert km["nmi"] == pytest.approx(1.0)
     svm = json.loads((out / "svm.json").read_text(encoding="utf-8"))
-    assert svm["accuracy"] == 1.0
-    assert svm["n_train"] == 120 and svm["n_test"] == 40
-    assert set(svm["per_class"]) == set(CLASSES[:4])
+    assert (svm["accuracy"], svm["n_train"], svm["n_test"]) == (1.0, 120, 40)
+    assert list(svm["per_class"]) == CLASSES[:4]
     tsne = json.loads((out / "tsne.json").read_text(encoding="utf-8"))
-    assert tsne["method"] in {"opentsne-bh", "opentsne-fft", "sklearn-bh"}
-    assert tsne["kl_divergence"] > 0
-    assert tsne["perplexity"] == 20
+    assert tsne["method"] == "opentsne-bh"
+    assert tsne["implementation"] == f"openTSNE {openTSNE.__version__}, Barnes-Hut gradient"
+    assert (tsne["perplexity"], tsne["seed"], tsne["n_samples"], tsne["n_features"]) == (
+        20, 3, 160, 64,
+    )  # fmt: skip
+    x, labels, _ = blobs(n_classes=6, per_class=40)
+    rows = x[np.isin(labels, CLASSES[:4])]
+    p = perplexity_affinities(rows, 20, 3).P
+    again = tsne_embed(rows, 20, 3)
+    assert np.array_equal(again.coords, tsne_embed(rows, 20, 3).coords)  # seeded
+    assert tsne["kl_divergence"] == pytest.approx(exact_kl_divergence(p, again.coords), rel=1e-12)
 
 
 def test_plots_are_valid_svg_with_class_names_in_the_legend(analysed: tuple[Path, Path]) -> None:
@@ -190,21 +260,19 @@ def test_plots_are_valid_svg_with_class_names_in_the_legend(analysed: tuple[Path
     for cls in CLASSES[:4]:
         assert cls in texts, (cls, texts)
     assert not set(CLASSES[4:]) & set(texts)
-    confusion = svg_texts(out / "confusion.svg")
-    assert set(CLASSES[:4]) <= set(confusion)
-    svg = (out / "tsne.svg").read_text(encoding="utf-8")
-    assert "<dc:date>" not in svg
+    assert set(CLASSES[:4]) <= set(svg_texts(out / "confusion.svg"))
+    assert "<dc:date>" not in (out / "tsne.svg").read_text(encoding="utf-8")
 
 
 def test_untrained_weights_are_noted_everywhere(analysed: tuple[Path, Path]) -> None:
     out, _ = analysed
+    note = f"weights: {RANDOM_WEIGHTS}: features of an untrained network, not learnt ones"
     for name in ("tsne.json", "kmeans.json", "svm.json"):
         info = json.loads((out / name).read_text(encoding="utf-8"))
-        assert info["weights"] == UNTRAINED
-        assert UNTRAINED in info["note"]
+        assert (info["weights"], info["note"]) == (RANDOM_WEIGHTS, note)
     for name in ("tsne.svg", "confusion.svg"):  # the title may wrap the note over two lines
-        assert UNTRAINED in " ".join(" ".join(svg_texts(out / name)).split()), name
-    assert untrained_note("ImageNet (keras.applications VGG16)") is None
+        assert f"[{note}]" in " ".join(" ".join(svg_texts(out / name)).split()), name
+    assert untrained_note("imagenet") is None
     assert untrained_note(None) is None
     assert untrained_note("Untrained, He init") is not None
 
@@ -225,36 +293,35 @@ def test_fewer_than_two_classes_is_an_error() -> None:
 
 
 def test_a_class_without_training_samples_is_named() -> None:
-    data = blobs(n_classes=3, per_class=8)
-    split = data.split.copy()
-    split[data.labels == "bakery"] = "test"
+    x, labels, split = blobs(n_classes=3, per_class=8)
+    split = split.copy()
+    split[labels == "bakery"] = "test"
     with pytest.raises(ValueError, match=r"no training samples: \['bakery'\]"):
-        svm_scores(data.embeddings, data.labels, split)
+        svm_scores(x, labels, split)
 
 
-def test_perplexity_too_large_says_the_maximum(tmp_path: Path) -> None:
+def test_perplexity_too_large_says_the_maximum() -> None:
     with pytest.raises(ValueError, match=r"too large for 100 points: the maximum allowed is 33"):
         check_perplexity(40, 100)
     check_perplexity(33, 100)
     with pytest.raises(ValueError, match="at least 1"):
         check_perplexity(0.5, 100)
-    # analyse fails before writing anything
     with pytest.raises(ValueError, match="maximum allowed is 53"):
-        analyse_set(blobs(), tmp_path / "out", n_labels=None, perplexity=60)
-    assert not (tmp_path / "out").exists()
+        tsne_embed(blobs()[0], perplexity=60, seed=0)
 
 
-def test_bad_inputs_are_refused(tmp_path: Path) -> None:
+def test_bad_inputs_are_refused() -> None:
     x = np.zeros((4, 2), dtype=np.float32)
-    with pytest.raises(ValueError, match="'train' or 'test'"):
-        EmbeddingSet(x, np.array(["a", "a", "b", "b"]), np.array(["train", "val", "test", "test"]))
-    with pytest.raises(ValueError, match="4 embeddings but 3 labels"):
-        EmbeddingSet(x, np.array(["a", "a", "b"]), np.array(["train"] * 4))
+    paths = np.array(["p"] * 4)
+
+    def embeddings(rows: np.ndarray, labels: list[str], split: list[str]) -> ImageEmbeddings:
+        return ImageEmbeddings(rows, np.array(labels), paths[: len(labels)], np.array(split), {})
+
+    with pytest.raises(ValueError, match="'train' or 'test', found \\['val'\\]"):
+        embeddings(x, ["a", "a", "b", "b"], ["train", "val", "test", "test"])
+    with pytest.raises(ValueError, match="4 embeddings but 3 labels, 3 paths and 4 split"):
+        embeddings(x, ["a", "a", "b"], ["train"] * 4)
     with pytest.raises(ValueError, match="NaN"):
-        EmbeddingSet(x + np.nan, np.array(["a"] * 4), np.array(["train"] * 4))
+        embeddings(x + np.nan, ["a"] * 4, ["train"] * 4)
     with pytest.raises(ValueError, match="unknown t-SNE method"):
-        tsne_embed(blobs().embeddings, 10, 0, method="umap")
-    with h5py.File(tmp_path / "bad.h5", "w") as f:
-        f.create_dataset("embeddings", data=x)
-    with pytest.raises(ValueError, match=r"lacks dataset\(s\) \['labels', 'split'\]"):
-        analyse(tmp_path / "bad.h5", tmp_path / "out")
+        tsne_embed(blobs()[0], 10, 0, method="umap")

@@ -1,20 +1,15 @@
 """The image side: datasets (digits, folder splits, MIT-67 from a local server), VGG16 embeddings.
 
 The VGG16 tests run the real Keras model with seeded random weights (ImageNet weights cannot be
-downloaded here) on a dozen tiny images, some of them broken on purpose. One model is built per
-module; the kill-and-resume test runs the extraction in real subprocesses.
+downloaded here) on a dozen tiny images, some of them broken on purpose, through the functions
+the extract_vgg16 and gather_embeddings scripts call. One fc2 model is built per module; sharding
+itself is tested in test_shards.py.
 """
 
 from __future__ import annotations
 
 import hashlib
 import io
-import json
-import math
-import os
-import signal
-import subprocess
-import sys
 import tarfile
 from pathlib import Path
 
@@ -23,7 +18,8 @@ import pytest
 from PIL import Image
 
 from embedlab.acquire import AcquisitionError, Digest
-from embedlab.imagedata import (
+from embedlab.embeddings_file import extract_shard, gather_shards, read_embeddings
+from embedlab.image_datasets import (
     Item,
     acquire_mit67,
     dataset_items,
@@ -33,19 +29,16 @@ from embedlab.imagedata import (
     write_digits,
     write_items,
 )
-from embedlab.images import (
+from embedlab.image_pipeline import image_dataset
+from embedlab.tables import read_tsv
+from embedlab.vgg16 import (
     RANDOM_WEIGHTS,
     VGG16_WEIGHTS_MD5,
     VGG16_WEIGHTS_NAME,
-    ExtractionResult,
     Extractor,
     WeightsError,
     build_extractor,
-    extract_embeddings,
-    image_dataset,
-    read_embeddings,
 )
-from tests.conftest import ROOT
 from tests.httpserver import FileServer, Served
 
 BATCH = 3
@@ -113,26 +106,16 @@ def extractor() -> Extractor:
 @pytest.fixture(scope="module")
 def reference(
     image_set: ImageSet, extractor: Extractor, tmp_path_factory: pytest.TempPathFactory
-) -> ExtractionResult:
-    """An uninterrupted fc2 extraction."""
+) -> Path:
+    """An fc2 extraction in one shard, gathered: the folder holding embeddings.h5, skipped.tsv."""
     root, items, _ = image_set
-    out = tmp_path_factory.mktemp("reference") / "embeddings.h5"
-    return extract_embeddings(
-        items, out, root=root, extractor=extractor, batch_size=BATCH, progress=False
-    )
-
-
-@pytest.fixture(scope="module")
-def conv_reference(
-    image_set: ImageSet, tmp_path_factory: pytest.TempPathFactory
-) -> ExtractionResult:
-    """An uninterrupted extraction at a pooled conv layer: cheaper, for the subprocess tests."""
-    root, items, _ = image_set
-    out = tmp_path_factory.mktemp("conv") / "embeddings.h5"
-    extractor = build_extractor("random", CONV_LAYER, seed=0)
-    return extract_embeddings(
-        items, out, root=root, extractor=extractor, batch_size=BATCH, progress=False
-    )
+    out = tmp_path_factory.mktemp("reference")
+    shard = extract_shard(
+        items, out / "shards/0.h5", root=root, extractor=extractor, batch_size=BATCH, shards=1,
+        shard=0,
+    )  # fmt: skip
+    gather_shards([shard.path], out / "embeddings.h5", out / "skipped.tsv")
+    return out
 
 
 # --- datasets -----------------------------------------------------------------------------------
@@ -333,117 +316,66 @@ def test_pipeline_equals_keras_load_img_and_preprocess_input(image_set: ImageSet
 
 
 def test_fc2_embeddings_skipped_files_and_attributes(
-    image_set: ImageSet, reference: ExtractionResult, extractor: Extractor
+    image_set: ImageSet, reference: Path, extractor: Extractor
 ) -> None:
+    import keras
+    import tensorflow as tf
     from keras.applications.vgg16 import preprocess_input
     from keras.utils import img_to_array, load_img
 
     root, items, broken = image_set
     good = [it for it in items if it.path not in broken]
-    assert (reference.n_items, reference.n_embedded, reference.dim) == (12, 8, 4096)
-    stored = read_embeddings(reference.out_h5)
+    stored = read_embeddings(reference / "embeddings.h5")
     assert stored.embeddings.shape == (8, 4096) and stored.embeddings.dtype == np.float32
-    assert stored.paths == [it.path for it in good]
-    assert stored.labels == [it.label for it in good]
-    assert stored.split == [it.split for it in good]
-    assert np.isfinite(stored.embeddings).all() and (stored.embeddings >= 0).all()  # ReLU
+    assert stored.paths.tolist() == [it.path for it in good]
+    assert stored.labels.tolist() == [it.label for it in good]
+    assert stored.split.tolist() == [it.split for it in good]
+    assert (stored.embeddings >= 0).all() and (stored.embeddings > 0).any()  # ReLU, not zeros
     assert len({row.tobytes() for row in stored.embeddings}) == 8
-    attrs = stored.attrs
-    assert attrs["weights"] == RANDOM_WEIGHTS == "random (untrained VGG16)"
-    assert (attrs["layer"], attrs["dim"], attrs["image_size"], attrs["seed"]) == (
-        "fc2",
-        4096,
-        224,
-        0,
-    )
-    assert attrs["n_skipped"] == 4 and attrs["tensorflow_version"] and attrs["keras_version"]
-    lines = reference.skipped_tsv.read_text().splitlines()
-    assert lines[0] == "path\treason"
-    rows = [line.split("\t") for line in lines[1:]]
-    assert [r[0] for r in rows] == sorted(broken)
-    for path, reason in rows:
-        assert reason.startswith(broken[path]), (path, reason)
-    # The first batch (items a/gray.png, a/rgb.jpg, a/rgba.png) as the lab computes it.
+    assert stored.attrs == {
+        "format": "embedlab-image-embeddings/1",
+        "model": "VGG16",
+        "weights": RANDOM_WEIGHTS,
+        "layer": "fc2",
+        "dim": 4096,
+        "image_size": 224,
+        "interpolation": "nearest",
+        "preprocessing": "caffe: RGB->BGR, subtract [103.939, 116.779, 123.68], no scaling",
+        "mixed_precision": False,
+        "batch_size": BATCH,
+        "seed": 0,
+        "n_items": 12,
+        "n_skipped": 4,
+        "tensorflow_version": tf.__version__,
+        "keras_version": keras.__version__,
+    }
+    assert RANDOM_WEIGHTS == "random (untrained VGG16)"
+    rows = read_tsv(reference / "skipped.tsv")
+    assert [r["path"] for r in rows] == sorted(broken)
+    for row in rows:
+        assert row["reason"].startswith(broken[row["path"]]), row
+    # Every readable image as the lab computes it: load_img, preprocess_input, one batch each.
+    for i, path in enumerate(stored.paths.tolist()):
+        lab = img_to_array(load_img(root / path, target_size=(224, 224)))[None]
+        expected = extractor.embed(preprocess_input(lab))[0]
+        assert np.allclose(stored.embeddings[i], expected, rtol=1e-5, atol=1e-6), path
+    # The first batch (a/gray.png, a/rgb.jpg, a/rgba.png) in one batch, as stored: bit for bit.
     first = [it.path for it in items[:BATCH]]
-    assert first == stored.paths[:BATCH]
+    assert first == stored.paths[:BATCH].tolist()
     lab = np.stack([img_to_array(load_img(root / p, target_size=(224, 224))) for p in first])
     assert np.array_equal(extractor.embed(preprocess_input(lab)), stored.embeddings[:BATCH])
 
 
-def test_same_seed_same_bits_other_seed_other_bits(
-    image_set: ImageSet, conv_reference: ExtractionResult, tmp_path: Path
-) -> None:
-    """A model built afresh from the same seed reproduces the reference's first batch exactly."""
+def test_same_seed_same_bits_other_seed_other_bits(image_set: ImageSet) -> None:
+    """Models built afresh from one seed give the same bits; another seed, other numbers."""
     root, items, broken = image_set
-    first = items[:BATCH]
-    assert not broken.keys() & {it.path for it in first}
-    reference = read_embeddings(conv_reference.out_h5)
-    assert reference.embeddings.shape == (8, 128) and reference.attrs["layer"] == CONV_LAYER
-    for seed in (0, 1):
-        extractor = build_extractor("random", CONV_LAYER, seed=seed)
-        out = tmp_path / f"seed{seed}.h5"
-        extract_embeddings(first, out, root=root, extractor=extractor, batch_size=BATCH)
-        rows = read_embeddings(out).embeddings
-        same = np.array_equal(rows, reference.embeddings[:BATCH])
-        assert same if seed == 0 else not np.allclose(rows, reference.embeddings[:BATCH])
-
-
-CHILD = """
-import sys
-from embedlab.imagedata import read_items
-from embedlab.images import extract_embeddings
-
-items, root, out, batch = sys.argv[1:5]
-result = extract_embeddings(
-    read_items(items), out, root=root, weights="random", layer=sys.argv[5], seed=0,
-    batch_size=int(batch), on_batch=lambda done, n: print("batch", done, flush=True),
-    progress=False,
-)
-print("done", result.resumed_from, result.batches_run, flush=True)
-"""
-
-
-def test_killed_extraction_resumes_and_equals_an_uninterrupted_run(
-    image_set: ImageSet, conv_reference: ExtractionResult, tmp_path: Path
-) -> None:
-    root, items, _ = image_set
-    items_tsv = write_items(tmp_path / "items.tsv", items)
-    out = tmp_path / "out" / "embeddings.h5"
-    partial = out.with_name(".embeddings.h5.partial")
-    command = [
-        sys.executable,
-        "-c",
-        CHILD,
-        str(items_tsv),
-        str(root),
-        str(out),
-        str(BATCH),
-        CONV_LAYER,
-    ]
-    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"}
-    with open(tmp_path / "first.log", "w") as log:
-        child = subprocess.Popen(
-            command, stdout=subprocess.PIPE, stderr=log, text=True, env=env, cwd=ROOT
-        )
-        assert child.stdout is not None
-        for line in child.stdout:
-            if line.split() == ["batch", str(2 * BATCH)]:
-                child.send_signal(signal.SIGKILL)  # while the third batch is being computed
-                break
-        assert child.wait(timeout=60) == -signal.SIGKILL, (tmp_path / "first.log").read_text()
-    assert not out.exists() and not out.with_name("skipped.tsv").exists()
-    done = json.loads((partial / "state.json").read_text())["items_done"]
-    assert 2 * BATCH <= done < len(items) and done % BATCH == 0
-    second = subprocess.run(command, capture_output=True, text=True, env=env, cwd=ROOT, check=False)
-    assert second.returncode == 0, second.stderr[-3000:]
-    lines = [line.split() for line in second.stdout.splitlines()]
-    remaining = math.ceil((len(items) - done) / BATCH)
-    assert lines[0] == ["batch", str(done + BATCH)]  # nothing finished before the kill is redone
-    assert lines[-1] == ["done", str(done), str(remaining)] and len(lines) == remaining + 1
-    resumed, uninterrupted = read_embeddings(out), read_embeddings(conv_reference.out_h5)
-    assert np.array_equal(resumed.embeddings, uninterrupted.embeddings)  # bit for bit
-    assert (resumed.paths, resumed.labels, resumed.split) == (
-        uninterrupted.paths, uninterrupted.labels, uninterrupted.split,
-    )  # fmt: skip
-    assert out.with_name("skipped.tsv").read_bytes() == conv_reference.skipped_tsv.read_bytes()
-    assert not partial.exists()
+    first = [root / it.path for it in items[:BATCH]]
+    assert not broken.keys() & {it.path for it in items[:BATCH]}
+    images, ok, _ = next(iter(image_dataset(first, batch_size=BATCH)))
+    assert ok.numpy().all()
+    rows = {}
+    for name, seed in (("a", 0), ("b", 0), ("c", 1)):
+        rows[name] = build_extractor("random", CONV_LAYER, seed=seed).embed(images)
+    assert rows["a"].shape == (BATCH, 128)
+    assert np.array_equal(rows["a"], rows["b"])
+    assert not np.allclose(rows["a"], rows["c"])

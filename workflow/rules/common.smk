@@ -53,6 +53,15 @@ def neighbor_parts(wildcards):
     )
 
 
+def vgg16_shards(wildcards):
+    """The shard files gather_embeddings joins, in order (their number is images.shards)."""
+    return expand(
+        "results/images/{dataset}/shards/{shard}.h5",
+        dataset=wildcards.dataset,
+        shard=range(config["images"]["shards"]),
+    )
+
+
 def similarity_files(wildcards):
     return [str(benchmark_file(b)) for b in config["similarity"]["benchmarks"]]
 
@@ -111,3 +120,14 @@ def all_outputs():
     return [
         path for name in GLOVE.names for path in word_outputs(name)
     ] + image_outputs()
+
+
+def finished_message():
+    """What a user needs after a run: where the results are and how to see them."""
+    words = ", ".join(f"results/*/{name}*" for name in GLOVE.names)
+    return (
+        f"embedlab: done. Word space: {words}; image space: results/images/{image_set()}/ "
+        "(every path: README.md, 'Output path scheme').\n"
+        "  Report: make report (or snakemake --report results/report.html), then open "
+        "results/report.html."
+    )

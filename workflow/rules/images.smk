@@ -1,5 +1,7 @@
-# Stage 5: the image dataset and its VGG16 embeddings. Stage 6: t-SNE, KMeans and SVM on them,
-# for the first analysis.n_labels classes ("first") and for all classes ("all").
+# Stage 5: the image dataset and its VGG16 embeddings: extract_vgg16 jobs (scatter) each embed a
+# range of whole batches into a shard file; gather_embeddings joins them into embeddings.h5.
+# Stage 6: t-SNE, KMeans and SVM on them, for the first analysis.n_labels classes ("first") and
+# for all classes ("all").
 
 
 if config["images"]["dataset"] == "digits":
@@ -63,17 +65,13 @@ rule extract_vgg16:
         listing="results/images/{dataset}/items.tsv",
         folder=image_folder(),
     output:
-        h5="results/images/{dataset}/embeddings.h5",
-        skipped=report(
-            "results/images/{dataset}/skipped.tsv",
-            caption="../report/skipped.rst",
-            category="Image space",
-            subcategory="Embeddings",
-        ),
+        shard="results/images/{dataset}/shards/{shard}.h5",
     log:
-        "logs/images/extract_vgg16_{dataset}.log",
+        "logs/images/extract_vgg16_{dataset}_{shard}.log",
     benchmark:
-        "benchmarks/images/extract_vgg16_{dataset}.tsv"
+        "benchmarks/images/extract_vgg16_{dataset}_{shard}.tsv"
+    wildcard_constraints:
+        shard=r"\d+",
     threads: 2
     resources:
         # VGG16 with its top (138 M weights) plus one batch of 224x224 images in flight
@@ -83,10 +81,33 @@ rule extract_vgg16:
         weights_file=config["images"]["weights_file"],
         layer=config["images"]["layer"],
         batch_size=config["images"]["batch_size"],
+        shards=config["images"]["shards"],
         seed=config["images"]["seed"],
         mixed_precision=config["images"]["mixed_precision"],
     script:
         "../scripts/extract_vgg16.py"
+
+
+rule gather_embeddings:
+    input:
+        shards=vgg16_shards,
+    output:
+        h5="results/images/{dataset}/embeddings.h5",
+        skipped=report(
+            "results/images/{dataset}/skipped.tsv",
+            caption="../report/skipped.rst",
+            category="Image space",
+            subcategory="Embeddings",
+        ),
+    log:
+        "logs/images/gather_embeddings_{dataset}.log",
+    benchmark:
+        "benchmarks/images/gather_embeddings_{dataset}.tsv"
+    resources:
+        # the shards are copied in blocks of 1024 rows; only paths and labels are held whole
+        mem_mb=1000,
+    script:
+        "../scripts/gather_embeddings.py"
 
 
 rule tsne_images:

@@ -1,22 +1,24 @@
-"""Rule extract_vgg16: VGG16 features of every image, streamed into HDF5 (resumable)."""
+"""Rule extract_vgg16: VGG16 features of one shard (a range of whole batches) of the images."""
 
-from embedlab.imagedata import read_items
-from embedlab.images import extract_embeddings
+from embedlab.embeddings_file import extract_shard
+from embedlab.image_datasets import read_items
 from embedlab.joblog import job_log
+from embedlab.vgg16 import build_extractor
 
 with job_log(snakemake.log[0]) as log:
     p = snakemake.params
-    result = extract_embeddings(
-        read_items(snakemake.input.listing),
-        snakemake.output.h5,
-        root=snakemake.input.folder,
-        weights=p.weights,
-        layer=p.layer,
-        weights_file=p.weights_file,
-        seed=p.seed,
-        batch_size=p.batch_size,
-        mixed_precision=p.mixed_precision,
-        skipped_tsv=snakemake.output.skipped,
+    extractor = build_extractor(
+        p.weights, p.layer, p.weights_file, p.seed, mixed_precision=p.mixed_precision
     )
-    log.info("%d of %d images embedded (%d-d), %d skipped, resumed from %d", result.n_embedded,
-             result.n_items, result.dim, len(result.skipped), result.resumed_from)  # fmt: skip
+    result = extract_shard(
+        read_items(snakemake.input.listing),
+        snakemake.output.shard,
+        root=snakemake.input.folder,
+        extractor=extractor,
+        batch_size=p.batch_size,
+        shards=p.shards,
+        shard=int(snakemake.wildcards.shard),
+    )
+    log.info("shard %s: items %d-%d, %d embedded (%d-d), %d skipped", snakemake.wildcards.shard,
+             result.span.start, result.span.stop, result.n_embedded, extractor.dim,
+             len(result.skipped))  # fmt: skip

@@ -1,7 +1,7 @@
 """Rule get_mit67: MIT Indoor-67 images and the official split, downloaded or from local paths."""
 
 from embedlab.acquire import Digest
-from embedlab.imagedata import acquire_mit67
+from embedlab.image_datasets import acquire_mit67
 from embedlab.joblog import job_log
 
 with job_log(snakemake.log[0]) as log:

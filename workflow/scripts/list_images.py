@@ -2,7 +2,7 @@
 
 from collections import Counter
 
-from embedlab.imagedata import dataset_items, write_items
+from embedlab.image_datasets import dataset_items, write_items
 from embedlab.joblog import job_log
 
 with job_log(snakemake.log[0]) as log:

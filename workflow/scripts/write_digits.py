@@ -1,6 +1,6 @@
 """Rule write_digits: the offline image dataset, scikit-learn's digits as PNG class folders."""
 
-from embedlab.imagedata import write_digits
+from embedlab.image_datasets import write_digits
 from embedlab.joblog import job_log
 
 with job_log(snakemake.log[0]) as log:

@@ -1,7 +1,7 @@
 """Image datasets under ``resources/images/<dataset>/``: what is there and how it splits.
 
 Three kinds, one result: a sorted list of :class:`Item` (path relative to the dataset folder,
-class label, ``train``/``test``) that the VGG16 step embeds.
+class label, ``train``/``test``) that the VGG16 step embeds, written to and read from ``items.tsv``.
 
 - ``digits``: scikit-learn's bundled 8×8 digits written as upscaled grayscale PNGs, so the whole
   image pipeline runs offline; the same call writes byte-identical files.
@@ -29,7 +29,7 @@ import numpy as np
 from tqdm import tqdm
 
 from embedlab.acquire import AcquisitionError, Digest, copy_checked, download, verify
-from embedlab.atomic import atomic_output
+from embedlab.tables import read_tsv, write_tsv
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +44,7 @@ MIT67_TRAIN_URL = "http://web.mit.edu/torralba/www/TrainImages.txt"
 MIT67_TEST_URL = "http://web.mit.edu/torralba/www/TestImages.txt"
 MIT67_IMAGES = "Images"
 MIT67_SPLIT_FILES = {"train": "TrainImages.txt", "test": "TestImages.txt"}
-ITEMS_HEADER = "path\tlabel\tsplit"
+ITEMS_HEADER = ("path", "label", "split")
 NO_DIGEST = Digest()  # nothing pinned: only the size the server announces is checked
 
 
@@ -347,21 +347,19 @@ def dataset_items(
 
 def write_items(path: str | os.PathLike[str], items: Sequence[Item]) -> Path:
     """The item list as a TSV (path, label, split): rules pass it on and people can read it."""
-    for item in items:
-        if any(c in field for field in item for c in "\t\n\r"):
-            raise DatasetError(f"{item.path!r}: tabs or newlines in names cannot go in a TSV")
-    with atomic_output(path) as tmp, open(tmp, "w", encoding="utf-8", newline="\n") as fh:
-        fh.write(ITEMS_HEADER + "\n")
-        fh.writelines("\t".join(item) + "\n" for item in items)
+    write_tsv(path, ITEMS_HEADER, items)
     return Path(path)
 
 
 def read_items(path: str | os.PathLike[str]) -> list[Item]:
-    with open(path, encoding="utf-8", newline="\n") as fh:
-        header = fh.readline().rstrip("\n")
-        if header != ITEMS_HEADER:
-            raise DatasetError(f"{path}: header {header!r}, expected {ITEMS_HEADER!r}")
-        return [Item(*line.rstrip("\n").split("\t")) for line in fh]
+    """The items of a file written by `write_items`, in file order."""
+    rows = read_tsv(path)
+    if rows and sorted(rows[0]) != sorted(ITEMS_HEADER):
+        raise DatasetError(
+            f"{path}: columns {list(rows[0])}, expected {list(ITEMS_HEADER)}; it is not an item "
+            "list written by the list_images rule (delete it and run again)"
+        )
+    return [Item(row["path"], row["label"], row["split"]) for row in rows]
 
 
 # --- helpers ------------------------------------------------------------------------------------

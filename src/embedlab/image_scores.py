@@ -1,0 +1,201 @@
+"""Scores of an image-embedding space: class selection, KMeans (NMI, ARI), linear SVM.
+
+Every analysis rule starts from :func:`load_subset` (the rows of the first ``n_labels`` classes
+of ``embeddings.h5``, read by :func:`embedlab.embeddings_file.read_embeddings`) and ends with
+:func:`write_json`. When the file's ``weights`` say the network was random (untrained), every
+JSON and plot title carries a note saying so: a score of random features must never be mistaken
+for one of learnt features. Everything random takes ``seed``; equal inputs give equal bytes.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+from sklearn.cluster import KMeans
+from sklearn.decomposition import PCA
+from sklearn.metrics import (
+    adjusted_rand_score,
+    balanced_accuracy_score,
+    confusion_matrix,
+    normalized_mutual_info_score,
+    precision_recall_fscore_support,
+)
+from sklearn.preprocessing import StandardScaler
+from sklearn.svm import SVC
+
+from embedlab.atomic import atomic_output
+from embedlab.embeddings_file import ImageEmbeddings, read_embeddings
+
+# KMeans restarts: fixed, so that the result depends only on the seed.
+KMEANS_N_INIT = 10
+SVM_DESCRIPTION = "sklearn.svm.SVC(kernel='linear'), one-vs-one, libsvm"
+SVM_WHY = (
+    "exact hinge-loss SVM (libsvm's dual solver): no convergence warnings or random coordinate "
+    "order as with LinearSVC's liblinear when D (4096) >> N, and cheap at this N"
+)
+
+
+# --- selecting classes --------------------------------------------------------------------------
+
+
+def untrained_note(weights: str | None) -> str | None:
+    """A note for titles and JSON when the features come from an untrained (random) network."""
+    if weights and ("random" in weights.lower() or "untrained" in weights.lower()):
+        return f"weights: {weights}: features of an untrained network, not learnt ones"
+    return None
+
+
+def select_classes(labels: Sequence[str] | np.ndarray, n_labels: int | None) -> list[str]:
+    """The first ``n_labels`` classes in sorted order (the lab used 5); all when None.
+
+    Sorted order rather than order of appearance so that the choice does not depend on how the
+    files happened to be listed.
+    """
+    classes = sorted(set(np.asarray(labels).tolist()))
+    if n_labels is None:
+        return classes
+    if n_labels < 2:
+        raise ValueError(f"n_labels must be at least 2 (or None for all), got {n_labels}")
+    if n_labels > len(classes):
+        raise ValueError(f"n_labels={n_labels} but the data hold only {len(classes)} classes")
+    return classes[:n_labels]
+
+
+def subset(data: ImageEmbeddings, classes: Sequence[str]) -> ImageEmbeddings:
+    """The rows whose label is in ``classes``, in file order."""
+    keep = np.isin(data.labels, list(classes))
+    return dataclasses.replace(
+        data,
+        embeddings=data.embeddings[keep],
+        labels=data.labels[keep],
+        paths=data.paths[keep],
+        split=data.split[keep],
+    )
+
+
+def load_subset(
+    h5_path: str | os.PathLike[str], n_labels: int | None
+) -> tuple[ImageEmbeddings, list[str], str | None]:
+    """The rows of the first `n_labels` classes (all when None), those classes, and the
+    untrained-network note: what every analysis rule starts from."""
+    data = read_embeddings(h5_path)
+    classes = select_classes(data.labels, n_labels)
+    return subset(data, classes), classes, untrained_note(data.weights)
+
+
+def _check_classes(labels: np.ndarray) -> list[str]:
+    classes = sorted(set(labels.tolist()))
+    if len(classes) < 2:
+        raise ValueError(f"need at least 2 classes to analyse, got {len(classes)}: {classes}")
+    return classes
+
+
+# --- KMeans -----------------------------------------------------------------------------------
+
+
+def kmeans_scores(
+    x: np.ndarray, labels: np.ndarray, seed: int, pca_components: int | None = 100
+) -> dict[str, Any]:
+    """KMeans with k = number of classes after PCA; NMI and ARI against the labels.
+
+    PCA first because Euclidean KMeans in 4096-d is slow and dominated by noise directions; the
+    component count is capped at min(N, D) so small inputs still work.
+    """
+    classes = _check_classes(labels)
+    n, d = x.shape
+    if pca_components is not None and pca_components < 1:
+        raise ValueError(f"pca_components must be at least 1 (or None), got {pca_components}")
+    used = min(n, d) if pca_components is None else min(pca_components, n, d)
+    pca = PCA(n_components=used, random_state=seed)
+    reduced = pca.fit_transform(np.asarray(x, dtype=np.float64))
+    km = KMeans(n_clusters=len(classes), n_init=KMEANS_N_INIT, random_state=seed)
+    clusters = km.fit_predict(reduced)
+    return {
+        "n_samples": int(n),
+        "n_features": int(d),
+        "n_classes": len(classes),
+        "classes": classes,
+        "pca_components_requested": pca_components,
+        "pca_components": int(used),
+        "pca_explained_variance_ratio": float(pca.explained_variance_ratio_.sum()),
+        "kmeans_k": len(classes),
+        "kmeans_n_init": KMEANS_N_INIT,
+        "seed": seed,
+        "nmi": float(normalized_mutual_info_score(labels, clusters)),
+        "ari": float(adjusted_rand_score(labels, clusters)),
+    }
+
+
+# --- linear SVM -------------------------------------------------------------------------------
+
+
+def _check_split(labels: np.ndarray, split: np.ndarray, classes: list[str]) -> None:
+    for part in ("train", "test"):
+        present = set(labels[split == part].tolist())
+        empty = [c for c in classes if c not in present]
+        if empty:
+            raise ValueError(
+                f"class(es) with no {part}ing samples: {empty}; every class needs both "
+                "train and test samples for the SVM"
+            )
+
+
+def svm_scores(
+    x: np.ndarray, labels: np.ndarray, split: np.ndarray, svm_c: float = 1.0
+) -> tuple[dict[str, Any], np.ndarray]:
+    """Linear SVM on standardised features, trained on the train split, scored on the test split.
+
+    The scaler is fit on the training rows only, so nothing about the test rows leaks into the
+    model. Returns the scores and the confusion matrix (rows: true class, columns: predicted).
+    """
+    classes = _check_classes(labels)
+    _check_split(labels, split, classes)
+    if svm_c <= 0:
+        raise ValueError(f"svm_C must be positive, got {svm_c}")
+    train, test = split == "train", split == "test"
+    scaler = StandardScaler().fit(x[train])
+    model = SVC(kernel="linear", C=svm_c).fit(scaler.transform(x[train]), labels[train])
+    predicted = model.predict(scaler.transform(x[test]))
+    truth = labels[test]
+    cm = confusion_matrix(truth, predicted, labels=classes)
+    precision, recall, f1, support = precision_recall_fscore_support(
+        truth, predicted, labels=classes, zero_division=0
+    )
+    scores = {
+        "classifier": SVM_DESCRIPTION,
+        "why": SVM_WHY,
+        "C": float(svm_c),
+        "standardised": "StandardScaler fit on the train split only",
+        "n_train": int(train.sum()),
+        "n_test": int(test.sum()),
+        "classes": classes,
+        "accuracy": float(np.trace(cm) / cm.sum()),
+        "mean_per_class_accuracy": float(balanced_accuracy_score(truth, predicted)),
+        "per_class": {
+            c: {
+                "precision": float(precision[i]),
+                "recall": float(recall[i]),
+                "f1": float(f1[i]),
+                "support": int(support[i]),
+            }
+            for i, c in enumerate(classes)
+        },
+        "confusion_matrix": cm.tolist(),
+        "confusion_matrix_axes": "rows: true class, columns: predicted class (order of classes)",
+    }
+    return scores, cm
+
+
+# --- output -------------------------------------------------------------------------------------
+
+
+def write_json(obj: Any, path: str | os.PathLike[str]) -> None:
+    """Indented UTF-8 JSON with a final newline, written atomically; NaN is an error."""
+    text = json.dumps(obj, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+    with atomic_output(path) as tmp:
+        tmp.write_text(text, encoding="utf-8")
