@@ -191,3 +191,15 @@ def check_config(config: dict[str, Any], schema: Schema) -> dict[str, Any]:
             shown[-1] += f" (and {len(problems) - MAX_ERRORS} more)"
         raise ConfigError("\n".join([*shown, ADVICE]))
     return checked
+
+
+def given_keys(config: Mapping[str, Any], prefix: str = "") -> list[str]:
+    """Dotted paths of every key the user's config holds, before defaults are filled in (so the
+    jobs can tell a value the user set from a default that may adapt to the data)."""
+    keys: list[str] = []
+    for key, value in config.items():
+        path = f"{prefix}{key}"
+        keys.append(path)
+        if isinstance(value, Mapping):
+            keys.extend(given_keys(value, f"{path}."))
+    return keys

@@ -28,6 +28,7 @@ from sklearn.metrics import (
 from sklearn.preprocessing import StandardScaler
 from sklearn.svm import SVC
 
+from embedlab.analysis_settings import N_LABELS, n_labels_for
 from embedlab.atomic import atomic_output
 from embedlab.embeddings_file import ImageEmbeddings, read_embeddings
 
@@ -86,6 +87,33 @@ def load_subset(
     data = read_embeddings(h5_path)
     classes = select_classes(data.labels, n_labels)
     return subset(data, classes), classes, untrained_note(data.weights)
+
+
+@dataclasses.dataclass
+class AnalysisInput:
+    """What an analysis rule works on: the subset's rows and classes, the untrained-network note,
+    and the data-driven adjustments of settings (each said in the log, JSON and figure)."""
+
+    data: ImageEmbeddings
+    classes: list[str]
+    untrained: str | None
+    adjustments: list[str]
+
+    def notes(self, *more: str) -> str | None:
+        """Every note for a figure title, one per line; None when there are none."""
+        lines = [*self.adjustments, *more] + ([self.untrained] if self.untrained else [])
+        return "\n".join(lines) or None
+
+
+def load_analysis(
+    h5_path: str | os.PathLike[str], n_labels: int | None, fixed: Sequence[str] = ()
+) -> AnalysisInput:
+    """The `first` subset (n_labels classes) or `all` (None), with n_labels adapted to the data
+    unless the user set it (`fixed` holds the config keys the user set)."""
+    data = read_embeddings(h5_path)
+    used = n_labels_for(n_labels, len(set(data.labels.tolist())), N_LABELS in fixed)
+    classes = select_classes(data.labels, used.value)  # type: ignore[arg-type]
+    return AnalysisInput(subset(data, classes), classes, untrained_note(data.weights), used.notes)
 
 
 def _check_classes(labels: np.ndarray) -> list[str]:

@@ -20,6 +20,7 @@ from embedlab.atomic import atomic_output
 # Fixed salt: matplotlib otherwise derives SVG element ids from a random salt.
 _RC = {"svg.hashsalt": "embedlab", "svg.fonttype": "none", "figure.dpi": 100}
 _DPI = 150
+_FIT = {"bbox_inches": "tight", "pad_inches": 0.15}
 
 
 def _figure():
@@ -55,8 +56,11 @@ def accuracy_bars(rows: Sequence[dict[str, Any]], path: str | os.PathLike[str]) 
 
 
 def titled(text: str, note: str | None, width: int = 64) -> str:
-    """The plot's title, with the untrained-network note (wrapped to fit) when there is one."""
-    return f"{text}\n{textwrap.fill(f'[{note}]', width)}" if note else text
+    """The plot's title, with its notes (the untrained-network note, settings adapted to the
+    data), each wrapped to fit, when there are any."""
+    if not note:
+        return text
+    return "\n".join([text, *(textwrap.fill(f"[{line}]", width) for line in note.splitlines())])
 
 
 def _styles(n: int) -> list[tuple[Any, str]]:
@@ -74,15 +78,17 @@ def _styles(n: int) -> list[tuple[Any, str]]:
 
 
 def save_figure(fig: Figure, png: str | os.PathLike[str], svg: str | os.PathLike[str]) -> None:
-    """PNG and SVG without dates or version strings, so equal inputs give equal bytes."""
+    """PNG and SVG without dates or version strings, so equal inputs give equal bytes; the
+    picture is fitted to everything drawn (titles with notes, long class names), so no text is
+    cut at the edges."""
     import matplotlib
 
     with matplotlib.rc_context(_RC):
         FigureCanvasAgg(fig)
         with atomic_output(png) as tmp:
-            fig.savefig(tmp, format="png", dpi=_DPI, metadata={"Software": None})
+            fig.savefig(tmp, format="png", dpi=_DPI, metadata={"Software": None}, **_FIT)
         with atomic_output(svg) as tmp:
-            fig.savefig(tmp, format="svg", metadata={"Date": None, "Creator": None})
+            fig.savefig(tmp, format="svg", metadata={"Date": None, "Creator": None}, **_FIT)
 
 
 def plot_tsne(

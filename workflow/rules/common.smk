@@ -7,12 +7,15 @@ from pathlib import Path
 from snakemake.exceptions import WorkflowError
 
 from embedlab.analogy import data_file
-from embedlab.config import check_config, load_schema
+from embedlab.analysis_settings import fixed_keys
+from embedlab.config import check_config, given_keys, load_schema
 from embedlab.similarity import benchmark_file
 from embedlab.sources import ConfigError, glove_source
 
 # --config strings typed as the schema says, defaults filled in, one short line per problem
 CONFIG_SCHEMA = Path(workflow.basedir) / "workflow/schemas/config.schema.yaml"
+# the keys the user gave (a default may adapt to the data, a value the user set may not)
+GIVEN_KEYS = given_keys(config)
 try:
     config.update(check_config(config, load_schema(CONFIG_SCHEMA)))
     GLOVE = glove_source(
@@ -101,6 +104,11 @@ def image_folder():
     return f"resources/images/{images['dataset']}"
 
 
+def fixed_settings(*keys):
+    """Those of the data-dependent analysis `keys` that the user set (they must not adapt)."""
+    return [key for key in fixed_keys(GIVEN_KEYS) if key in keys]
+
+
 def subset_n_labels(wildcards):
     """'first' = the first analysis.n_labels classes; 'all' does not depend on that value."""
     return config["analysis"]["n_labels"] if wildcards.subset == "first" else None
@@ -108,7 +116,7 @@ def subset_n_labels(wildcards):
 
 def image_outputs():
     base = f"results/images/{image_set()}"
-    files = [f"{base}/embeddings.h5", f"{base}/skipped.tsv"]
+    files = [f"{base}/embeddings.h5", f"{base}/skipped.tsv", f"{base}/analysis/settings.tsv"]
     for subset in ("first", "all"):
         for name in ("tsne.png", "tsne.svg", "tsne.json", "kmeans.json", "svm.json",
                      "confusion.png", "confusion.svg"):  # fmt: skip

@@ -93,11 +93,13 @@ rule gather_embeddings:
         shards=vgg16_shards,
     output:
         h5="results/images/{dataset}/embeddings.h5",
-        skipped=report(
-            "results/images/{dataset}/skipped.tsv",
+        skipped="results/images/{dataset}/skipped.tsv",
+        skipped_html=report(
+            "results/images/{dataset}/skipped.html",
             caption="../report/skipped.rst",
             category="Image space",
             subcategory="Embeddings",
+            labels={"table": "skipped files"},
         ),
     log:
         "logs/images/gather_embeddings_{dataset}.log",
@@ -108,6 +110,36 @@ rule gather_embeddings:
         mem_mb=1000,
     script:
         "../scripts/gather_embeddings.py"
+
+
+rule check_analysis_settings:
+    input:
+        listing="results/images/{dataset}/items.tsv",
+    output:
+        tsv="results/images/{dataset}/analysis/settings.tsv",
+        html=report(
+            "results/images/{dataset}/analysis/settings.html",
+            caption="../report/settings.rst",
+            category="Image space",
+            subcategory="Settings",
+            labels={"table": "analysis settings"},
+        ),
+    log:
+        "logs/images/check_analysis_settings_{dataset}.log",
+    benchmark:
+        "benchmarks/images/check_analysis_settings_{dataset}.tsv"
+    priority: 50
+    resources:
+        mem_mb=500,
+    params:
+        n_labels=config["analysis"]["n_labels"],
+        perplexity=config["analysis"]["tsne"]["perplexity"],
+        pca_components=config["analysis"]["pca_components"],
+        fixed=fixed_settings(
+            "analysis.n_labels", "analysis.tsne.perplexity", "analysis.pca_components"
+        ),
+    script:
+        "../scripts/check_analysis_settings.py"
 
 
 rule tsne_images:
@@ -136,6 +168,7 @@ rule tsne_images:
         n_labels=subset_n_labels,
         perplexity=config["analysis"]["tsne"]["perplexity"],
         seed=config["analysis"]["seed"],
+        fixed=fixed_settings("analysis.n_labels", "analysis.tsne.perplexity"),
     script:
         "../scripts/tsne_images.py"
 
@@ -144,8 +177,9 @@ rule kmeans_images:
     input:
         h5="results/images/{dataset}/embeddings.h5",
     output:
-        json=report(
-            "results/images/{dataset}/analysis/{subset}/kmeans.json",
+        json="results/images/{dataset}/analysis/{subset}/kmeans.json",
+        html=report(
+            "results/images/{dataset}/analysis/{subset}/kmeans.html",
             caption="../report/kmeans.rst",
             category="Image space",
             subcategory="Scores",
@@ -163,6 +197,7 @@ rule kmeans_images:
         n_labels=subset_n_labels,
         pca_components=config["analysis"]["pca_components"],
         seed=config["analysis"]["seed"],
+        fixed=fixed_settings("analysis.n_labels", "analysis.pca_components"),
     script:
         "../scripts/kmeans_images.py"
 
@@ -171,8 +206,9 @@ rule svm_images:
     input:
         h5="results/images/{dataset}/embeddings.h5",
     output:
-        json=report(
-            "results/images/{dataset}/analysis/{subset}/svm.json",
+        json="results/images/{dataset}/analysis/{subset}/svm.json",
+        html=report(
+            "results/images/{dataset}/analysis/{subset}/svm.html",
             caption="../report/svm.rst",
             category="Image space",
             subcategory="Scores",
@@ -197,5 +233,6 @@ rule svm_images:
     params:
         n_labels=subset_n_labels,
         C=config["analysis"]["svm"]["C"],
+        fixed=fixed_settings("analysis.n_labels"),
     script:
         "../scripts/svm_images.py"

@@ -1,11 +1,22 @@
 """Rule kmeans_images: KMeans (k = classes) after PCA, scored with NMI and ARI."""
 
-from embedlab.image_scores import kmeans_scores, load_subset, write_json
+from embedlab.analysis_settings import PCA_COMPONENTS, pca_components_for
+from embedlab.html_tables import json_to_html
+from embedlab.image_scores import kmeans_scores, load_analysis, write_json
 from embedlab.joblog import job_log
 
 with job_log(snakemake.log[0]) as log:
     p = snakemake.params
-    data, _, note = load_subset(snakemake.input.h5, p.n_labels)
-    scores = kmeans_scores(data.embeddings, data.labels, p.seed, p.pca_components)
-    write_json({**scores, "weights": data.weights, "note": note}, snakemake.output.json)
+    inp = load_analysis(snakemake.input.h5, p.n_labels, p.fixed)
+    n, d = inp.data.embeddings.shape
+    pca = pca_components_for(p.pca_components, n, d, PCA_COMPONENTS in p.fixed,
+                             snakemake.wildcards.subset)  # fmt: skip
+    inp.adjustments += pca.notes
+    for note in inp.adjustments:
+        log.warning("adapted to the data: %s", note)
+    scores = kmeans_scores(inp.data.embeddings, inp.data.labels, p.seed, pca.value)
+    write_json({**scores, "weights": inp.data.weights, "note": inp.untrained,
+                "adjustments": inp.adjustments}, snakemake.output.json)  # fmt: skip
+    title = f"KMeans after PCA: NMI and ARI ({snakemake.wildcards.subset} classes)"
+    json_to_html(snakemake.output.json, snakemake.output.html, title, inp.notes())
     log.info("KMeans: NMI %.4f, ARI %.4f", scores["nmi"], scores["ari"])
