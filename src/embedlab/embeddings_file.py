@@ -23,7 +23,7 @@ from __future__ import annotations
 import logging
 import math
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -169,15 +169,25 @@ def extract_shard(
     shards: int,
     shard: int,
     interpolation: str = "nearest",
+    progress: Callable[[int], None] | None = None,
 ) -> ShardSummary:
-    """Embed shard `shard` of `shards` of `items` (paths relative to `root`) into `out`."""
+    """Embed shard `shard` of `shards` of `items` (paths relative to `root`) into `out`;
+    `progress(n)` is called after each batch of n images."""
     if not items:
         raise ValueError(f"no images to embed into {out}; check the dataset folder")
     span = shard_items(len(items), batch_size, shards, shard)
     paths = [Path(root) / items[i][0] for i in span]
     batches = embed_batches(extractor, paths, batch_size=batch_size, interpolation=interpolation)
+    if progress is not None:
+        batches = _counted(batches, progress)
     attrs = extraction_attrs(extractor, batch_size, interpolation)
     return write_shard(out, items, span, batches, attrs=attrs, shard=shard, shards=shards)
+
+
+def _counted(batches: Iterable[Batch], progress: Callable[[int], None]) -> Iterator[Batch]:
+    for batch in batches:
+        yield batch
+        progress(len(batch.ok))
 
 
 def _strings(f: h5py.File, name: str, values: list[str]) -> None:

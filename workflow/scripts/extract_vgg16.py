@@ -1,24 +1,28 @@
 """Rule extract_vgg16: VGG16 features of one shard (a range of whole batches) of the images."""
 
-from embedlab.embeddings_file import extract_shard
+from embedlab.embeddings_file import extract_shard, shard_items
 from embedlab.image_datasets import read_items
-from embedlab.joblog import job_log
+from embedlab.joblog import Progress, job_log
 from embedlab.vgg16 import build_extractor
 
 with job_log(snakemake.log[0]) as log:
     p = snakemake.params
+    shard = int(snakemake.wildcards.shard)
     extractor = build_extractor(
         p.weights, p.layer, p.weights_file, p.seed, mixed_precision=p.mixed_precision
     )
+    items = read_items(snakemake.input.listing)
+    n_items = len(shard_items(len(items), p.batch_size, p.shards, shard))
+    bar = Progress(f"extract_vgg16 {shard + 1}/{p.shards}", n_items, "images")
     result = extract_shard(
-        read_items(snakemake.input.listing),
+        items,
         snakemake.output.shard,
         root=snakemake.input.folder,
         extractor=extractor,
         batch_size=p.batch_size,
         shards=p.shards,
-        shard=int(snakemake.wildcards.shard),
+        shard=shard,
+        progress=bar.update,
     )
-    log.info("shard %s: items %d-%d, %d embedded (%d-d), %d skipped", snakemake.wildcards.shard,
-             result.span.start, result.span.stop, result.n_embedded, extractor.dim,
-             len(result.skipped))  # fmt: skip
+    log.info("shard %d: items %d-%d, %d embedded (%d-d), %d skipped", shard, result.span.start,
+             result.span.stop, result.n_embedded, extractor.dim, len(result.skipped))  # fmt: skip
