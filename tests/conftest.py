@@ -59,13 +59,17 @@ def clean_env() -> dict[str, str]:
 
 @pytest.fixture(scope="session")
 def tiny_finished(tmp_path_factory: pytest.TempPathFactory, tiny_glove: Path) -> Path:
-    """One complete run of the tiny test config (.test/config/config.yaml), shared read-only:
-    copy it (shutil.copytree keeps mtimes and .snakemake) before changing anything."""
+    """One complete run of the tiny test config (.test/config/config.yaml), shared by every test
+    that needs finished results. Use it read-only; copy it (shutil.copytree keeps mtimes and
+    .snakemake) before running Snakemake on it or changing anything. What Snakemake printed is
+    in the sibling file `snakemake.out` (tiny_finished.parent / "snakemake.out")."""
     import shutil
 
     from tests.test_workflow import snakemake
 
-    work = tmp_path_factory.mktemp("tiny_finished")
+    work = tmp_path_factory.mktemp("tiny_finished") / "work"
+    work.mkdir()
     shutil.copy(tiny_glove, work / "glove.tiny.txt")
-    snakemake(work)
+    out = snakemake(work)
+    (work.parent / "snakemake.out").write_text(out.stdout + out.stderr)
     return work

@@ -8,7 +8,15 @@ from pathlib import Path
 
 import pytest
 
-from embedlab.acquire import AcquisitionError, Digest, download, extract, file_digests, verify
+from embedlab.acquire import (
+    KNOWN_DIGESTS,
+    AcquisitionError,
+    Digest,
+    download,
+    extract,
+    file_digests,
+    verify,
+)
 from tests.httpserver import FileServer, Served
 
 BODY = bytes(range(256)) * 4096 + b"tail"  # ~1 MiB, not a multiple of the read size
@@ -134,3 +142,24 @@ def test_verify_and_file_digests(tmp_path: Path) -> None:
     assert verify(path, Digest(size=3, sha256=sha), "x", "y") == {"sha256": sha}
     with pytest.raises(AcquisitionError, match="has 3 bytes, expected 4"):
         verify(path, Digest(size=4), "x", "y")
+
+
+def test_known_digests_are_the_published_ones() -> None:
+    """The digests downloads and extractions are checked against, written out independently:
+    Stanford's glove.6B.zip (size, MD5) and the SHA-256 of its members."""
+    published = {
+        "glove.6B.zip": Digest(size=862_182_613, md5="056ea991adb4740ac6bf1b6d9b50408b"),
+        "glove.6B.50d.txt": Digest(
+            size=171_350_079,
+            sha256="d8f717f8dd4b545cb7f418ef9f3d0c3e6e68a6f48b97d32f8b7aae40cb31f96f",
+        ),
+        "glove.6B.100d.txt": Digest(
+            size=347_116_733,
+            sha256="95dde4dfd627ab26608d33e76d1195ec059734bd29089ea52cadb08d07c64544",
+        ),
+        "glove.6B.300d.txt": Digest(
+            size=1_037_962_819,
+            sha256="91125602f730fea7ca768736c6f442e668b49db095682bf2aad375db061c21ed",
+        ),
+    }
+    assert published == KNOWN_DIGESTS

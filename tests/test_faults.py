@@ -1,6 +1,8 @@
-"""Faults: retried jobs, jobs that keep failing, and a Snakemake process killed mid-run.
+"""Faults: a retried job, a job that keeps failing, and Snakemake killed inside an output write.
 
-Faults are injected through environment variables that only embedlab.joblog reads (see there).
+The faults are injected from the test side only: tests/faults/sitecustomize.py, put on the
+PYTHONPATH of the Snakemake process (and so of every job it starts), intercepts the rename with
+which embedlab.atomic publishes a finished output, in the job of one rule (see its docstring).
 """
 
 from __future__ import annotations
@@ -15,23 +17,24 @@ from pathlib import Path
 
 import pytest
 
-from embedlab.joblog import FAIL_ALWAYS, FAIL_ONCE, SLOW
 from tests.conftest import ROOT
-from tests.test_workflow import SNAKEMAKE, job_counts, snakemake
+from tests.test_workflow import SNAKEMAKE, job_counts
 
 pytestmark = pytest.mark.slow
+FAULTS = ROOT / "tests/faults"
 NEIGHBOR_FILES = [
     "results/neighbors/glove.tiny.h5",
     "results/neighbors/glove.tiny.tsv",
     "results/neighbors/glove.tiny.sample.tsv",
     *(f"results/neighbors/glove.tiny/chunk_{i}.h5" for i in range(3)),
 ]
+KILL_TIMEOUT_S = 240
 
 
 @pytest.fixture
 def copy(tiny_finished: Path, tmp_path: Path) -> Path:
     work = tmp_path / "work"
-    shutil.copytree(tiny_finished, work, symlinks=True)
+    shutil.copytree(tiny_finished, work, symlinks=True)  # keeps mtimes and .snakemake metadata
     return work
 
 
@@ -39,8 +42,13 @@ def sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def with_env(**extra: str) -> dict[str, str]:
-    return {**os.environ, **extra}
+def environment(fault: str | None = None) -> dict[str, str]:
+    """The test's environment, plus tests/faults on PYTHONPATH and the fault when one is given."""
+    env = {k: v for k, v in os.environ.items() if k not in ("SNAKEMAKE_PROFILE", "EMBEDLAB_FAULT")}
+    if fault:
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(FAULTS), env.get("PYTHONPATH")]))
+        env["EMBEDLAB_FAULT"] = fault
+    return env
 
 
 def command(work: Path, *args: str) -> list[str]:
@@ -49,57 +57,101 @@ def command(work: Path, *args: str) -> list[str]:
             "--configfile", config, "--cores", "2", *args]  # fmt: skip
 
 
-def run(work: Path, *args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+def run(work: Path, *args: str, fault: str | None = None) -> subprocess.CompletedProcess[str]:
     cmd = command(work, *args)
-    return subprocess.run(cmd, capture_output=True, text=True, env=env, check=False)
+    return subprocess.run(cmd, capture_output=True, text=True, env=environment(fault), check=False)
 
 
-def test_a_job_that_fails_once_is_retried(copy: Path, tmp_path: Path) -> None:
+def temporary_files(work: Path) -> list[Path]:
+    """Files of embedlab.atomic's naming scheme (hidden `.<name>.tmp`) under results/."""
+    return sorted((work / "results").rglob(".*.tmp"))
+
+
+def dry_run_counts(work: Path) -> dict[str, int]:
+    out = run(work, "--dry-run")
+    assert out.returncode == 0, out.stdout + out.stderr
+    text = out.stdout + out.stderr
+    return {} if "Nothing to be done" in text else job_counts(text)
+
+
+def test_a_job_that_fails_once_is_retried(copy: Path, tiny_finished: Path, tmp_path: Path) -> None:
     marker = tmp_path / "failed-once"
-    env = with_env(**{FAIL_ONCE: f"answer_queries:{marker}"})
-    out = run(copy, "--forcerun", "answer_queries", "--retries", "1", env=env)
-    assert out.returncode == 0, out.stderr
-    assert marker.exists()  # the first attempt did fail
-    assert "InjectedFault" in out.stdout + out.stderr
-    assert (copy / "results/analogy/glove.tiny/queries.tsv").exists()
+    queries = "results/analogy/glove.tiny/queries.tsv"
+    out = run(copy, "--forcerun", "answer_queries", "--retries", "1",
+              fault=f"fail-once:answer_queries:{marker}")  # fmt: skip
+    text = out.stdout + out.stderr
+    assert out.returncode == 0, text
+    # the first attempt failed inside its write, after the data had reached the temporary file
+    assert "queries.tsv" in marker.read_text() and " 0 bytes" not in marker.read_text()
+    assert "InjectedFault" in text and "Trying to restart job" in text
+    assert job_counts(text) == {"all": 1, "answer_queries": 1}
+    assert sha256(copy / queries) == sha256(tiny_finished / queries)
+    assert temporary_files(copy) == []
 
 
 def test_a_job_that_keeps_failing_stops_the_run(copy: Path) -> None:
-    env = with_env(**{FAIL_ALWAYS: "neighbors_merge"})
-    out = run(copy, "--forcerun", "neighbors_merge", "--retries", "1", env=env)
-    assert out.returncode != 0
+    # --keep-incomplete: Snakemake keeps whatever a failed job left, so only the job's own atomic
+    # writing keeps a half-written output away
+    out = run(copy, "--forcerun", "neighbors_merge", "--retries", "1", "--keep-incomplete",
+              fault="fail:neighbors_merge")  # fmt: skip
     text = out.stdout + out.stderr
+    assert out.returncode != 0
     assert "logs/neighbors/neighbors_merge_glove.tiny.log" in text
-    assert "InjectedFault" in (copy / "logs/neighbors/neighbors_merge_glove.tiny.log").read_text()
+    log = (copy / "logs/neighbors/neighbors_merge_glove.tiny.log").read_text()
+    # both attempts got as far as publishing the finished temporary file, and were refused
+    assert "InjectedFault: rule neighbors_merge: rename of" in log
+    assert text.count("Error in rule neighbors_merge:") == 2, text
     assert not (copy / "results/neighbors/glove.tiny.h5").exists()  # no output left looking done
-    # the next run redoes the merge and everything after it
-    counts = job_counts(snakemake(copy, "--dry-run").stdout)
-    assert counts == {"all": 1, "neighbors_merge": 1, "sample_neighbors": 1}
+    assert not (copy / "results/neighbors/glove.tiny.tsv").exists()
+    assert temporary_files(copy) == []
+    # the next run redoes the merge and everything after it, and nothing else
+    assert dry_run_counts(copy) == {"all": 1, "neighbors_merge": 1, "sample_neighbors": 1}
 
 
-def test_killed_run_finishes_on_rerun_with_identical_results(
-    copy: Path, tiny_finished: Path
+def test_killed_inside_a_write_finishes_on_rerun_with_identical_results(
+    copy: Path, tiny_finished: Path, tmp_path: Path
 ) -> None:
+    """Snakemake and its jobs are SIGKILLed while neighbors_merge is writing its output: the
+    chunk jobs have finished and are kept, the merge is redone, and the results are identical
+    to an uninterrupted run."""
     for name in NEIGHBOR_FILES:
         (copy / name).unlink()
-    env = with_env(**{SLOW: "neighbors_chunk:6"})
+    reached = tmp_path / "reached"
     proc = subprocess.Popen(
         command(copy),
-        env=env,
+        env=environment(f"block:neighbors_merge:{reached}"),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
-        start_new_session=True,
+        start_new_session=True,  # its own process group: Snakemake and every job it started
     )
-    logs = copy / "logs/neighbors"
-    deadline = time.monotonic() + 120
-    while not list(logs.glob("neighbors_chunk_*.log")) and time.monotonic() < deadline:
-        time.sleep(0.2)
-    time.sleep(1)
-    os.killpg(proc.pid, signal.SIGKILL)  # Snakemake and its running jobs die at once
-    proc.wait()
+    try:
+        deadline = time.monotonic() + KILL_TIMEOUT_S
+        while not reached.exists():
+            assert proc.poll() is None, f"snakemake exited ({proc.returncode}) before the write"
+            assert time.monotonic() < deadline, "neighbors_merge never reached its write"
+            time.sleep(0.1)
+        _pid, temporary, size = reached.read_text().splitlines()
+        # the job is inside its write: the temporary file holds data, the output does not exist
+        assert (copy / temporary).stat().st_size == int(size) > 0
+        assert not (copy / "results/neighbors/glove.tiny.h5").exists()
+    finally:
+        os.killpg(proc.pid, signal.SIGKILL)  # Snakemake and its running jobs die at once
+        proc.wait()
     assert not (copy / "results/neighbors/glove.tiny.h5").exists()
-    assert run(copy, "--unlock", env=with_env()).returncode == 0
-    out = run(copy, env=with_env())
-    assert out.returncode == 0, out.stderr
+    assert (copy / ".snakemake/locks").exists() and any((copy / ".snakemake/locks").iterdir())
+
+    unlock = run(copy, "--unlock")
+    assert unlock.returncode == 0, unlock.stderr
+    # finished jobs are kept (the three chunks), the interrupted one and what follows are redone
+    assert dry_run_counts(copy) == {"all": 1, "neighbors_merge": 1, "sample_neighbors": 1}
+    out = run(copy)
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert job_counts(out.stdout + out.stderr) == {
+        "all": 1,
+        "neighbors_merge": 1,
+        "sample_neighbors": 1,
+    }
     for name in NEIGHBOR_FILES:
         assert sha256(copy / name) == sha256(tiny_finished / name), name
+    assert temporary_files(copy) == []
+    assert dry_run_counts(copy) == {}

@@ -15,6 +15,7 @@ import collections
 import hashlib
 import os
 import re
+import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -24,7 +25,7 @@ from typing import NoReturn
 import pytest
 import yaml
 
-from tests.conftest import ROOT, write_tiny_glove
+from tests.conftest import ROOT
 
 pytestmark = pytest.mark.slow
 
@@ -195,12 +196,12 @@ def tree_digests(directory: Path) -> dict[str, str]:
 
 
 def test_workflow_runs_through_slurm_and_matches_a_local_run(
-    slurm_node: dict[str, int], tmp_path: Path
+    slurm_node: dict[str, int], tiny_finished: Path, tmp_path: Path
 ) -> None:
-    on_slurm, local = tmp_path / "slurm", tmp_path / "local"
-    for work in (on_slurm, local):
-        work.mkdir()
-        write_tiny_glove(work / "glove.tiny.txt")
+    """The local run is the session's shared tiny run (tests/conftest.py: tiny_finished)."""
+    on_slurm = tmp_path / "slurm"
+    on_slurm.mkdir()
+    shutil.copy(tiny_finished / "glove.tiny.txt", on_slurm / "glove.tiny.txt")
     test_profile = write_test_profile(tmp_path / "test-profile", slurm_node)
 
     log = run_snakemake(on_slurm, "--profile", str(PROFILE), "--profile", str(test_profile))
@@ -233,10 +234,9 @@ def test_workflow_runs_through_slurm_and_matches_a_local_run(
 
     # the same results, byte for byte, as a local run (the HDF5 stores embed no timestamps:
     # h5py creates datasets with track_times=False)
-    run_snakemake(local, "--cores", "2")
     slurm_results, local_results = (
         tree_digests(on_slurm / "results"),
-        tree_digests(local / "results"),
+        tree_digests(tiny_finished / "results"),
     )
     assert slurm_results, "no results"
     assert slurm_results == local_results

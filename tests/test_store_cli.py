@@ -30,9 +30,24 @@ def test_round_trip(tmp_path: Path) -> None:
         assert f.attrs["format"] == FORMAT
 
 
-def test_failed_write_leaves_no_file(tmp_path: Path) -> None:
-    with pytest.raises(ValueError):
-        write_store(tmp_path / "s.h5", ["a"], np.zeros((2, 3), np.float32), {})
+def test_failed_write_leaves_no_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The write fails at its very end, after the whole store reached the temporary file (the
+    rename that would publish it raises, as on a full or vanished file system): the error
+    propagates and neither the store nor the temporary file is left."""
+    import os
+
+    seen: list[tuple[str, int]] = []
+
+    def failing_replace(src: str | os.PathLike[str], dst: str | os.PathLike[str]) -> None:
+        seen.append((os.fspath(src), os.path.getsize(src)))
+        raise OSError(28, "No space left on device (injected by the test)")
+
+    monkeypatch.setattr(os, "replace", failing_replace)
+    vectors = np.arange(6000, dtype=np.float32).reshape(2000, 3)
+    with pytest.raises(OSError, match="injected by the test"):
+        write_store(tmp_path / "s.h5", [f"w{i}" for i in range(2000)], vectors, {"source": "x"})
+    assert len(seen) == 1 and seen[0][1] > vectors.nbytes  # the data had reached the temp file
+    assert Path(seen[0][0]).parent == tmp_path
     assert list(tmp_path.iterdir()) == []
 
 

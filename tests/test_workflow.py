@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -28,7 +29,11 @@ SNAKEMAKE = str(Path(sys.executable).parent / "snakemake")
 
 
 def snakemake(
-    workdir: Path, *args: str, configfile: Path | None = None, check: bool = True
+    workdir: Path,
+    *args: str,
+    configfile: Path | None = None,
+    check: bool = True,
+    env: dict[str, str] | None = None,
 ) -> subprocess.CompletedProcess[str]:
     cmd = [
         SNAKEMAKE,
@@ -42,7 +47,9 @@ def snakemake(
         "2",
         *args,
     ]
-    out = subprocess.run(cmd, capture_output=True, text=True, check=False)
+    if env is None:
+        env = {k: v for k, v in os.environ.items() if k != "SNAKEMAKE_PROFILE"}
+    out = subprocess.run(cmd, capture_output=True, text=True, check=False, env=env)
     if check and out.returncode != 0:
         raise AssertionError(f"snakemake failed:\n{out.stdout}\n{out.stderr}")
     return out
@@ -70,14 +77,15 @@ WORD_SIDE = {
     "neighbors_merge": 1,
     "sample_neighbors": 1,
     "answer_queries": 1,
-    "evaluate_analogy_section": 14,
-    "gather_analogy_benchmark": 1,
+    "evaluate_analogy_benchmark": 1,
     "score_similarity": 1,
 }
 IMAGE_SIDE = {
     "write_digits": 1,
     "list_images": 1,
-    "extract_vgg16": 1,
+    "check_analysis_settings": 1,
+    "extract_vgg16": 3,  # images.shards in the tiny config
+    "gather_embeddings": 1,
     "tsne_images": 2,
     "kmeans_images": 2,
     "svm_images": 2,
@@ -92,12 +100,13 @@ def test_dry_run_dag_of_default_config(tmp_path: Path) -> None:
         "neighbors_chunk": 4,
         **WORD_SIDE,
         **IMAGE_SIDE,
+        "extract_vgg16": 2,  # the schema's default images.shards
     }
 
 
-def test_tiny_config_end_to_end(workdir: Path) -> None:
-    out = snakemake(workdir)
-    counts = job_counts(out.stdout + out.stderr)
+def test_tiny_config_end_to_end(tiny_finished: Path) -> None:
+    workdir = tiny_finished  # read only
+    counts = job_counts((workdir.parent / "snakemake.out").read_text())
     assert counts == {"all": 1, "neighbors_chunk": 3, **WORD_SIDE, **IMAGE_SIDE}
     store = read_store(workdir / "results/glove/glove.tiny.h5")
     parsed = read_glove_text(workdir / "glove.tiny.txt")
@@ -110,6 +119,8 @@ def test_tiny_config_end_to_end(workdir: Path) -> None:
     for rule in {**WORD_SIDE, **IMAGE_SIDE}:
         assert list((workdir / "logs").rglob(f"{rule}*.log")), rule
         assert list((workdir / "benchmarks").rglob(f"{rule}*.tsv")), rule
+    # no temporary file of the atomic writer is left anywhere
+    assert [p for p in workdir.rglob(".*.tmp")] == []
 
     # neighbours: the three chunk jobs together equal one pass over the whole matrix
     index, _, attrs = read_neighbors(workdir / "results/neighbors/glove.tiny.h5")
@@ -147,28 +158,85 @@ def test_tiny_config_end_to_end(workdir: Path) -> None:
         svm = json.loads((images / f"analysis/{subset}/svm.json").read_text())
         tsne = json.loads((images / f"analysis/{subset}/tsne.json").read_text())
         assert kmeans["n_classes"] == n_classes == len(tsne["classes"])
-        assert 0 <= kmeans["nmi"] <= 1 and 0 <= svm["accuracy"] <= 1
         assert "untrained" in svm["note"] and "untrained" in kmeans["note"]
         assert (images / f"analysis/{subset}/tsne.png").read_bytes()[:4] == b"\x89PNG"
 
-    again = snakemake(workdir)
-    assert "Nothing to be done" in again.stdout + again.stderr
+
+def strings(values: np.ndarray) -> np.ndarray:
+    return np.array([v.decode() if isinstance(v, bytes) else str(v) for v in values])
+
+
+@pytest.mark.parametrize("subset", ["first", "all"])
+def test_image_scores_equal_an_independent_scikit_learn_computation(
+    tiny_finished: Path, subset: str
+) -> None:
+    """KMeans NMI/ARI and SVM accuracy, recomputed here from embeddings.h5 with scikit-learn and
+    the parameters of the tiny config (the schema's defaults where it sets none)."""
+    from sklearn.cluster import KMeans
+    from sklearn.decomposition import PCA
+    from sklearn.metrics import (
+        adjusted_rand_score,
+        balanced_accuracy_score,
+        confusion_matrix,
+        normalized_mutual_info_score,
+    )
+    from sklearn.preprocessing import StandardScaler
+    from sklearn.svm import SVC
+
+    images = tiny_finished / "results/images/digits"
+    with h5py.File(images / "embeddings.h5", "r") as f:
+        x = f["embeddings"][()].astype(np.float64)
+        labels, split = strings(f["labels"][()]), strings(f["split"][()])
+    classes = sorted(set(labels.tolist()))
+    assert len(classes) == 10 and x.shape == (40, 4096)
+    keep = np.isin(labels, classes[:3] if subset == "first" else classes)  # analysis.n_labels: 3
+    x, labels, split = x[keep], labels[keep], split[keep]
+    kmeans = json.loads((images / f"analysis/{subset}/kmeans.json").read_text())
+    svm = json.loads((images / f"analysis/{subset}/svm.json").read_text())
+
+    # KMeans (k = classes, 10 restarts, seed analysis.seed = 0) after PCA to
+    # min(analysis.pca_components = 100, N, D) components
+    components = min(100, *x.shape)
+    assert (kmeans["seed"], kmeans["pca_components"]) == (0, components)
+    assert kmeans["n_samples"] == len(x) == (12 if subset == "first" else 40)
+    reduced = PCA(n_components=components, random_state=0).fit_transform(x)
+    clusters = KMeans(n_clusters=len(set(labels)), n_init=10, random_state=0).fit_predict(reduced)
+    assert kmeans["nmi"] == pytest.approx(normalized_mutual_info_score(labels, clusters), abs=1e-9)
+    assert kmeans["ari"] == pytest.approx(adjusted_rand_score(labels, clusters), abs=1e-9)
+
+    # linear SVM (C = analysis.svm.C = 1.0) on features standardised with the train split's
+    # statistics, trained on the train split, scored on the test split
+    train, test = split == "train", split == "test"
+    scaler = StandardScaler().fit(x[train])
+    model = SVC(kernel="linear", C=1.0).fit(scaler.transform(x[train]), labels[train])
+    predicted = model.predict(scaler.transform(x[test]))
+    assert svm["n_train"] == train.sum() and svm["n_test"] == test.sum()
+    assert svm["accuracy"] == pytest.approx(np.mean(predicted == labels[test]), abs=1e-12)
+    assert svm["mean_per_class_accuracy"] == pytest.approx(
+        balanced_accuracy_score(labels[test], predicted), abs=1e-12
+    )
+    confusion = confusion_matrix(labels[test], predicted, labels=sorted(set(labels)))
+    assert svm["confusion_matrix"] == confusion.tolist()
 
 
 def test_bad_line_fails_the_job_and_leaves_no_store(workdir: Path) -> None:
     with open(workdir / "glove.tiny.txt", "a") as fh:
         fh.write("broken 1 2 3\n")
-    out = snakemake(workdir, "results/glove/glove.tiny.h5", check=False)
+    # --keep-incomplete: Snakemake keeps what a failed job wrote, so only the job's own atomic
+    # writing can keep a half-written store away
+    target = "results/glove/glove.tiny.h5"
+    out = snakemake(workdir, target, "--keep-incomplete", check=False)
     assert out.returncode != 0
     log = (workdir / "logs/glove/parse_glove_glove.tiny.log").read_text()
     assert "glove.tiny.txt:3001: expected 50 values after the word, found 3" in log
-    assert not (workdir / "results/glove/glove.tiny.h5").exists()
+    assert list((workdir / "results").rglob("*")) in ([], [workdir / "results/glove"])
     config = workdir / "skip.yaml"
     config.write_text(
         yaml.safe_dump({"glove": {"source": "glove.tiny.txt", "on_bad_line": "skip"}})
     )
-    snakemake(workdir, "results/glove/glove.tiny.h5", configfile=config)
-    assert len(read_store(workdir / "results/glove/glove.tiny.h5")) == 3000
+    snakemake(workdir, target, configfile=config)
+    assert len(read_store(workdir / target)) == 3000
+    assert [p.name for p in (workdir / "results/glove").iterdir()] == ["glove.tiny.h5"]
 
 
 def test_url_source_downloads_extracts_and_parses(tmp_path: Path, tiny_glove: Path) -> None:
@@ -206,12 +274,13 @@ def test_url_source_downloads_extracts_and_parses(tmp_path: Path, tiny_glove: Pa
     [
         (
             {"glove": {"sourse": "bundled"}},
-            "Additional properties are not allowed ('sourse' was unexpected)",
+            "unknown key glove.sourse (known: source, dims, checksum, on_bad_line, "
+            "download_retries, timeout_s)",
         ),
-        ({"glove": {"dims": "50"}}, "'50' is not of type 'array'"),
-        ({"glove": {"on_bad_line": "ignore"}}, "'ignore' is not one of ['error', 'skip']"),
+        ({"glove": {"dims": "50"}}, "glove.dims = '50': must be a list"),
+        ({"glove": {"on_bad_line": "ignore"}}, "glove.on_bad_line = 'ignore': must be one of"),
         ({"glove": {"source": "bundled", "dims": [100]}}, "holds only the 50d vectors"),
-        ({"extra": 1}, "('extra' was unexpected)"),
+        ({"extra": 1}, "unknown key extra (known: glove, neighbors"),
     ],
 )
 def test_bad_config_stops_before_any_job(tmp_path: Path, config: dict, message: str) -> None:
@@ -229,9 +298,10 @@ def test_default_config_writes_the_published_file(tmp_path: Path) -> None:
     snakemake(tmp_path, store_path, configfile=ROOT / "config/config.yaml")
     text = tmp_path / "resources/glove/glove.6B.50d.txt"
     assert text.stat().st_size == 171_350_079
+    published = "d8f717f8dd4b545cb7f418ef9f3d0c3e6e68a6f48b97d32f8b7aae40cb31f96f"
+    with open(text, "rb") as fh:  # hashed here, not taken from the code's table or attribute
+        assert hashlib.file_digest(fh, "sha256").hexdigest() == published
     store = read_store(tmp_path / "results/glove/glove.6B.50d.h5")
-    assert store.attrs["source_sha256"] == (
-        "d8f717f8dd4b545cb7f418ef9f3d0c3e6e68a6f48b97d32f8b7aae40cb31f96f"
-    )
+    assert store.attrs["source_sha256"] == published
     assert store.vectors.shape == (400_000, 50)
     assert store.words[14798] == "nan" and np.isfinite(store.vectors).all()

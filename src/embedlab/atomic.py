@@ -9,9 +9,11 @@ from pathlib import Path
 
 
 def temp_path_for(path: str | os.PathLike[str]) -> Path:
-    """A hidden sibling of `path` (same file system, so the final rename is atomic)."""
+    """A hidden sibling of `path` (same file system, so the final rename is atomic). The name is
+    fixed, not per process: a write killed half-way (SIGKILL, a lost node) leaves it behind, and
+    the next write of the same output, which Snakemake schedules on the rerun, replaces it."""
     path = Path(path)
-    return path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    return path.with_name(f".{path.name}.tmp")
 
 
 @contextlib.contextmanager

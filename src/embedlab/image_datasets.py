@@ -254,7 +254,7 @@ def extract_images(archive: str | os.PathLike[str], dest: str | os.PathLike[str]
     """
     archive, dest = Path(archive), Path(dest)
     final = dest / MIT67_IMAGES
-    tmp = dest / f".{MIT67_IMAGES}.tmp-{os.getpid()}"
+    tmp = dest / f".{MIT67_IMAGES}.tmp"  # a fixed name: a killed run's leftovers go next time
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir(parents=True)
     try:
@@ -368,7 +368,7 @@ def read_items(path: str | os.PathLike[str]) -> list[Item]:
 @contextlib.contextmanager
 def _atomic_dir(dest: Path) -> Iterator[Path]:
     """Build a folder under a temporary name; swap it in whole on success, or leave nothing."""
-    tmp = dest.with_name(f".{dest.name}.tmp-{os.getpid()}")
+    tmp = dest.with_name(f".{dest.name}.tmp")  # fixed: a killed run's leftovers go next time
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir(parents=True)
     try:
@@ -376,7 +376,8 @@ def _atomic_dir(dest: Path) -> Iterator[Path]:
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-    old = dest.with_name(f".{dest.name}.old-{os.getpid()}")
+    old = dest.with_name(f".{dest.name}.old")
+    shutil.rmtree(old, ignore_errors=True)
     if dest.exists():
         os.replace(dest, old)
     os.replace(tmp, dest)
