@@ -116,7 +116,11 @@ def subset_n_labels(wildcards):
 
 def image_outputs():
     base = f"results/images/{image_set()}"
-    files = [f"{base}/embeddings.h5", f"{base}/skipped.tsv", f"{base}/analysis/settings.tsv"]
+    files = [
+        f"{base}/embeddings.h5",
+        f"{base}/skipped.tsv",
+        f"{base}/analysis/settings.tsv",
+    ]
     for subset in ("first", "all"):
         for name in ("tsne.png", "tsne.svg", "tsne.json", "kmeans.json", "svm.json",
                      "confusion.png", "confusion.svg"):  # fmt: skip
