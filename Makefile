@@ -42,8 +42,10 @@ lint: setup-test
 	$(BIN)/ruff format --check .
 	$(BIN)/snakefmt --check Snakefile workflow/rules
 
+# Four workers on two cores: much of the suite waits (Snakemake's job polling, the SLURM
+# queue, the browser), so the waits overlap; the shared tiny run is built once for all.
 test: system-packages lint
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n 4
 
 bench: setup-test
 	$(BIN)/python bench/parse_glove.py

@@ -1,13 +1,19 @@
-"""Shared fixtures: real GloVe data from the bundled package, written once per test session."""
+"""Shared fixtures: real GloVe data from the bundled package and one finished tiny run, made
+once per test session — also when pytest-xdist runs the session in several workers (`make test`
+uses `-n 4`): the first worker to need one builds it under a file lock in the session's shared
+temporary folder, the others wait for it and reuse it."""
 
 from __future__ import annotations
 
 import os
+import shutil
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 import pytest
+from filelock import FileLock
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -20,14 +26,31 @@ def bundled_arrays() -> tuple[list[str], np.ndarray]:
     return words, np.load(Path(DATA) / "glove_6B_50d_emb.npy", mmap_mode="r")
 
 
+def shared(factory: pytest.TempPathFactory, name: str, build: Callable[[Path], None]) -> Path:
+    """`<session tmp>/<name>`, built once by `build(folder)` for every xdist worker (or for the
+    one process without xdist). A build that fails leaves no folder, and the next asker retries."""
+    base = factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        base = base.parent  # the workers' temporary folders share this parent
+    folder = base / name
+    with FileLock(str(base / f"{name}.lock")):
+        if not (base / f"{name}.done").exists():
+            shutil.rmtree(folder, ignore_errors=True)
+            folder.mkdir()
+            build(folder)
+            (base / f"{name}.done").touch()
+    return folder
+
+
 @pytest.fixture(scope="session")
 def bundled_text(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The full glove.6B.50d.txt, written (and SHA-256 checked) by the code under test."""
     from embedlab.acquire import write_bundled_glove
 
-    path = tmp_path_factory.mktemp("bundled") / "glove.6B.50d.txt"
-    write_bundled_glove(path, workers=2)
-    return path
+    def build(folder: Path) -> None:
+        write_bundled_glove(folder / "glove.6B.50d.txt", workers=2)
+
+    return shared(tmp_path_factory, "bundled", build) / "glove.6B.50d.txt"
 
 
 def write_tiny_glove(path: Path, n_words: int = 3000) -> Path:
@@ -50,26 +73,19 @@ def venv_bin() -> Path:
     return Path(sys.executable).parent
 
 
-@pytest.fixture
-def clean_env() -> dict[str, str]:
-    env = dict(os.environ)
-    env.pop("SNAKEMAKE_PROFILE", None)
-    return env
-
-
 @pytest.fixture(scope="session")
 def tiny_finished(tmp_path_factory: pytest.TempPathFactory, tiny_glove: Path) -> Path:
     """One complete run of the tiny test config (.test/config/config.yaml), shared by every test
     that needs finished results. Use it read-only; copy it (shutil.copytree keeps mtimes and
     .snakemake) before running Snakemake on it or changing anything. What Snakemake printed is
     in the sibling file `snakemake.out` (tiny_finished.parent / "snakemake.out")."""
-    import shutil
-
     from tests.test_workflow import snakemake
 
-    work = tmp_path_factory.mktemp("tiny_finished") / "work"
-    work.mkdir()
-    shutil.copy(tiny_glove, work / "glove.tiny.txt")
-    out = snakemake(work)
-    (work.parent / "snakemake.out").write_text(out.stdout + out.stderr)
-    return work
+    def build(folder: Path) -> None:
+        work = folder / "work"
+        work.mkdir()
+        shutil.copy(tiny_glove, work / "glove.tiny.txt")
+        out = snakemake(work)
+        (folder / "snakemake.out").write_text(out.stdout + out.stderr)
+
+    return shared(tmp_path_factory, "tiny_finished", build) / "work"

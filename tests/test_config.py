@@ -206,25 +206,6 @@ def readme_commands() -> list[tuple[list[str], str | None]]:
 
 
 @pytest.mark.slow
-def test_readme_override_examples_work_as_printed(tmp_path: Path) -> None:
-    commands = readme_commands()
-    assert len(commands) >= 5
-    # the local-text example names the file `make run` writes; a dry run needs it to exist
-    (tmp_path / "resources/glove").mkdir(parents=True)
-    (tmp_path / "resources/glove/glove.6B.50d.txt").write_text("the 0.1 0.2\n")
-    for argv, expected in commands:
-        assert argv[:2] == ["snakemake", "-n"], argv
-        out = dry_run(tmp_path, *argv[1:])
-        text = out.stdout + out.stderr
-        if expected is None:
-            assert out.returncode == 0, f"{shlex.join(argv)}:\n{text}"
-            assert "This was a dry-run" in text
-        else:
-            assert out.returncode != 0 and expected in text.splitlines(), text
-    assert not (tmp_path / "results").exists()
-
-
-@pytest.mark.slow
 def test_brief_overrides_reach_the_jobs(tmp_path: Path) -> None:
     out = dry_run(
         tmp_path,

@@ -11,6 +11,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import ROOT
 
 CONDA_NOTICE = "Specify a conda environment or container for each rule."
@@ -29,8 +31,8 @@ def lint_titles(configfile: Path) -> list[str]:
     return re.findall(r"^\s+\* (.+?):?$", text, flags=re.M)
 
 
-def test_only_the_conda_notice_remains() -> None:
-    for config in (ROOT / "config/config.yaml", ROOT / ".test/config/config.yaml"):
-        titles = lint_titles(config)
-        assert titles, "expected at least the conda notice"
-        assert set(titles) == {CONDA_NOTICE}, titles
+@pytest.mark.parametrize("config", ["config/config.yaml", ".test/config/config.yaml"])
+def test_only_the_conda_notice_remains(config: str) -> None:
+    titles = lint_titles(ROOT / config)
+    assert titles, "expected at least the conda notice"
+    assert set(titles) == {CONDA_NOTICE}, titles

@@ -133,8 +133,10 @@ def write_test_profile(directory: Path, node: dict[str, int]) -> Path:
         "slurm-status-command": "squeue",
         # no accounts either (in plugin 2.8.0 a no-op: it tries to guess one, then goes on)
         "slurm-no-account": True,
-        # first status query after 2 s, not 40 s: the test's jobs take seconds
+        # first status query after 2 s, not 40 s, then every second, not every 10 s: the
+        # test's jobs take seconds
         "slurm-init-seconds-before-status-checks": 2,
+        "seconds-between-status-checks": 1,
         # keep .snakemake/slurm_logs/<rule>/<wildcards>/<jobid>.log of successful jobs too
         "slurm-keep-successful-logs": True,
     }
