@@ -66,6 +66,13 @@ def test_json_twin_flattens_nested_keys(tmp_path: Path) -> None:
     assert page.notes == ["untrained VGG16"]
 
 
+def test_an_empty_table_says_so(tmp_path: Path) -> None:
+    write_html_table(tmp_path / "e.html", ["path", "reason"], [], "Skipped")
+    page = parse(tmp_path / "e.html")
+    assert page.rows == [["path", "reason"]]
+    assert page.notes == ["(no rows)"]
+
+
 def test_long_tables_say_how_many_rows_are_left_out(tmp_path: Path) -> None:
     write_html_table(tmp_path / "t.html", ["i"], ([i] for i in range(1200)), "T", max_rows=500)
     page = parse(tmp_path / "t.html")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import io
+import json
 import re
 import shutil
 import time
@@ -13,6 +14,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from embedlab.tables import read_tsv
 from tests.test_workflow import snakemake
 
 pytestmark = pytest.mark.slow
@@ -171,3 +173,63 @@ def test_every_embedded_figure_decodes(report: Path, tiny_finished: Path) -> Non
     assert embedded == sorted(f.read_bytes() for f in files)
     for data in embedded:
         Image.open(io.BytesIO(data)).verify()
+
+
+def test_every_table_shows_its_numbers_in_the_page(
+    report: Path, tiny_finished: Path, browser
+) -> None:
+    """Every table the report lists is an HTML table in the page (not a download), showing the
+    values of its result file: a known value of each is read from the rendered page."""
+    from selenium.webdriver.common.by import By
+
+    results = tiny_finished / "results"
+    queries = read_tsv(results / "analogy/glove.tiny/queries.tsv")[0]
+    google = {r["section"]: r for r in read_tsv(results / "analogy/glove.tiny/google.tsv")}
+    sample = read_tsv(results / "neighbors/glove.tiny.sample.tsv")[0]
+    similarity = read_tsv(results / "similarity/glove.tiny.tsv")[0]
+    analysis = results / "images/digits/analysis"
+    kmeans = json.loads((analysis / "first/kmeans.json").read_text())
+    svm = json.loads((analysis / "all/svm.json").read_text())
+    tables = {
+        ("Word space", "Analogies", ("glove.tiny", "analogy queries")): [
+            queries["query"], queries["word"], queries["score"]
+        ],
+        ("Word space", "Analogies", ("glove.tiny", "Google benchmark")): [
+            "total", google["total"]["accuracy"], google["semantic"]["correct"]
+        ],
+        ("Word space", "Nearest neighbours", ("glove.tiny", "sample words")): [
+            sample["word"], sample["neighbor_1"], sample["similarity_1"]
+        ],
+        ("Word space", "Word similarity", ("glove.tiny", "word similarity")): [
+            similarity["benchmark"], similarity["spearman"]
+        ],
+        ("Image space", "Embeddings", ("skipped files",)): ["reason", "(no rows)"],
+        ("Image space", "KMeans (NMI, ARI)", ("first",)): [f"{kmeans['nmi']:.4g}"],
+        ("Image space", "Linear SVM", ("all",)): [f"{svm['accuracy']:.4g}"],
+        ("Image space", "Settings", ("analysis settings",)): ["analysis.tsne.perplexity"],
+    }  # fmt: skip
+    for (category, subcategory, cells), values in tables.items():
+        browser.get(report.as_uri())
+        click_text(browser, category)
+        click_text(browser, subcategory)
+        match = " and ".join(f"td[normalize-space(text())='{c}']" for c in cells)
+        row_xpath = f"//tr[{match}]"
+        try:
+            wait_for(lambda xp=row_xpath: browser.find_elements(By.XPATH, xp))
+        except AssertionError:
+            rows = [r.text for r in browser.find_elements(By.XPATH, "//tr")]
+            raise AssertionError(f"{category} / {subcategory}: no row {cells}: {rows}") from None
+        browser.find_element(By.XPATH, row_xpath).find_element(
+            By.CSS_SELECTOR, "a[iconname=eye]"
+        ).click()
+        frame = wait_for(
+            lambda: [f for f in browser.find_elements(By.TAG_NAME, "iframe") if f.is_displayed()]
+        )[0]
+        browser.switch_to.frame(frame)
+        try:
+            text = wait_for(lambda: browser.find_element(By.TAG_NAME, "table").text)
+            page = browser.find_element(By.TAG_NAME, "body").text
+        finally:
+            browser.switch_to.default_content()
+        for value in values:
+            assert value in page, f"{category} / {subcategory} / {cells}: {value!r} not in {text!r}"

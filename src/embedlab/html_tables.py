@@ -74,6 +74,8 @@ def write_html_table(
             shown += 1
     head = "".join(f"<th>{html.escape(h)}</th>" for h in header)
     notes = [note] if note else []
+    if total == 0:
+        notes.append("(no rows)")
     if total > shown:
         notes.append(f"The first {shown} of {total} rows; the file has them all.")
     page = (

@@ -182,8 +182,8 @@ rule kmeans_images:
             "results/images/{dataset}/analysis/{subset}/kmeans.html",
             caption="../report/kmeans.rst",
             category="Image space",
-            subcategory="Scores",
-            labels={"classes": "{subset}", "method": "KMeans (NMI, ARI)"},
+            subcategory="KMeans (NMI, ARI)",
+            labels={"classes": "{subset}"},
         ),
     log:
         "logs/images/kmeans_images_{dataset}_{subset}.log",
@@ -211,8 +211,8 @@ rule svm_images:
             "results/images/{dataset}/analysis/{subset}/svm.html",
             caption="../report/svm.rst",
             category="Image space",
-            subcategory="Scores",
-            labels={"classes": "{subset}", "method": "linear SVM"},
+            subcategory="Linear SVM",
+            labels={"classes": "{subset}"},
         ),
         png=report(
             "results/images/{dataset}/analysis/{subset}/confusion.png",
