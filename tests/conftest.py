@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -89,3 +90,32 @@ def tiny_finished(tmp_path_factory: pytest.TempPathFactory, tiny_glove: Path) ->
         (folder / "snakemake.out").write_text(out.stdout + out.stderr)
 
     return shared(tmp_path_factory, "tiny_finished", build) / "work"
+
+
+# --- the SLURM test cluster, up for the whole session ------------------------------------------
+# snakemake-executor-plugin-slurm runs `scontrol show config` whenever Snakemake starts; where
+# SLURM is installed but no controller answers, that costs each of the suite's ~150 Snakemake
+# runs about 10 s. So the session (the xdist controller, or the single process) starts the
+# test cluster first when it can, and stops it at the end if it started it.
+CLUSTER = ROOT / "tests/slurm/cluster.sh"
+_STARTED = pytest.StashKey[bool]()
+
+
+def _cluster(command: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        ["bash", str(CLUSTER), command], capture_output=True, text=True, check=False, timeout=300
+    )
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    if hasattr(session.config, "workerinput") or os.geteuid() != 0:
+        return
+    if not shutil.which("slurmctld", path=os.environ.get("PATH", "") + ":/usr/sbin:/sbin"):
+        return  # tests/test_slurm.py says what to install
+    if _cluster("status").returncode != 0:
+        session.config.stash[_STARTED] = _cluster("start").returncode == 0
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    if session.config.stash.get(_STARTED, False):
+        _cluster("stop")
