@@ -15,13 +15,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from embedlab.tsne import max_perplexity
-
 N_LABELS = "analysis.n_labels"
 PERPLEXITY = "analysis.tsne.perplexity"
 PCA_COMPONENTS = "analysis.pca_components"
 ADAPTIVE_KEYS = (N_LABELS, PERPLEXITY, PCA_COMPONENTS)
 MIN_TSNE_POINTS = 4  # perplexity >= 1 needs (N - 1) / 3 >= 1
+
+
+def max_perplexity(n_samples: int) -> float:
+    """t-SNE needs about 3 x perplexity neighbours per point, so perplexity <= (N - 1) / 3."""
+    return (n_samples - 1) / 3
 
 
 class SettingError(ValueError):

@@ -15,6 +15,8 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
+from embedlab.analysis_settings import max_perplexity
+
 # scikit-learn's defaults: 250 iterations of early exaggeration 12, then 750 more (max_iter=1000).
 EARLY_EXAGGERATION_ITER = 250
 N_ITER = 750
@@ -34,11 +36,6 @@ class TSNEResult:
     kl_divergence_reported: float
     perplexity: float
     seed: int
-
-
-def max_perplexity(n_samples: int) -> float:
-    """t-SNE needs about 3 x perplexity neighbours per point, so perplexity <= (N - 1) / 3."""
-    return (n_samples - 1) / 3
 
 
 def check_perplexity(perplexity: float, n_samples: int) -> None:
