@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import copy
 import re
-import shlex
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -18,10 +16,10 @@ from embedlab.config_docs import main as config_docs_main
 from embedlab.config_docs import render
 from embedlab.sources import ConfigError
 from tests.conftest import ROOT
+from tests.test_workflow import snakemake
 
 SCHEMA_PATH = ROOT / "workflow/schemas/config.schema.yaml"
 SCHEMA = load_schema(SCHEMA_PATH)
-SNAKEMAKE = str(Path(sys.executable).parent / "snakemake")
 
 # Keys config/config.yaml may set to something else than the schema default, each with its reason.
 # Empty: the schema's defaults are the offline defaults.
@@ -177,32 +175,8 @@ def test_many_problems_are_counted_not_listed() -> None:
 
 
 def dry_run(workdir: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    cmd = [
-        SNAKEMAKE,
-        "--snakefile",
-        str(ROOT / "Snakefile"),
-        "--directory",
-        str(workdir),
-        "--configfile",
-        str(ROOT / "config/config.yaml"),
-        *args,
-    ]
-    return subprocess.run(cmd, capture_output=True, text=True, check=False)
-
-
-def readme_commands() -> list[tuple[list[str], str | None]]:
-    """The commands of config/README.md's example block, each with the error it announces."""
-    text = (ROOT / "config/README.md").read_text(encoding="utf-8")
-    block = text.split("```bash\n", 1)[1].split("```", 1)[0].replace("\\\n", " ")
-    commands, expected = [], None
-    for line in block.splitlines():
-        if line.startswith("#"):
-            found = re.search(r'stops before any job: "(.+)"', line)
-            expected = found.group(1) if found else expected
-        elif line.strip():
-            commands.append((shlex.split(line), expected))
-            expected = None
-    return commands
+    """Snakemake on the offline default config (bundled source: no download in a dry run)."""
+    return snakemake(workdir, *args, configfile=ROOT / "config/config.yaml", check=False)
 
 
 @pytest.mark.slow

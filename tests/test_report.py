@@ -72,6 +72,26 @@ def click_text(driver, text: str) -> None:
     next(e for e in driver.find_elements(By.XPATH, xpath) if e.is_displayed()).click()
 
 
+def open_item(browser, report: Path, category: str, subcategory: str, cells) -> None:
+    """Open one result through the report's menus: category, subcategory, then the eye button
+    of the row whose label cells are `cells`."""
+    from selenium.webdriver.common.by import By
+
+    browser.get(report.as_uri())
+    click_text(browser, category)
+    click_text(browser, subcategory)
+    match = " and ".join(f"td[normalize-space(text())='{c}']" for c in cells)
+    row_xpath = f"//tr[{match}]"
+    try:
+        wait_for(lambda: browser.find_elements(By.XPATH, row_xpath))
+    except AssertionError:
+        rows = [r.text for r in browser.find_elements(By.XPATH, "//tr")]
+        raise AssertionError(f"{category} / {subcategory}: no row {cells}; rows: {rows}") from None
+    browser.find_element(By.XPATH, row_xpath).find_element(
+        By.CSS_SELECTOR, "a[iconname=eye]"
+    ).click()
+
+
 def test_report_opens_with_every_figure(report: Path, tiny_finished: Path, browser) -> None:
     """Each figure, opened through the report's own menus, is the pipeline's file (the same
     bytes) and is drawn on the screen (what the browser shows looks like that file)."""
@@ -96,21 +116,7 @@ def test_report_opens_with_every_figure(report: Path, tiny_finished: Path, brows
         ),
     }
     for (category, subcategory), (cells, result) in expected.items():
-        browser.get(report.as_uri())
-        click_text(browser, category)
-        click_text(browser, subcategory)
-        match = " and ".join(f"td[normalize-space(text())='{c}']" for c in cells)
-        row_xpath = f"//tr[{match}]"
-        try:
-            wait_for(lambda xp=row_xpath: browser.find_elements(By.XPATH, xp))
-        except AssertionError:
-            rows = [r.text for r in browser.find_elements(By.XPATH, "//tr")]
-            raise AssertionError(
-                f"{category} / {subcategory}: no row {cells}; rows: {rows}"
-            ) from None
-        browser.find_element(By.XPATH, row_xpath).find_element(
-            By.CSS_SELECTOR, "a[iconname=eye]"
-        ).click()
+        open_item(browser, report, category, subcategory, cells)
         image = wait_for(
             lambda: [
                 e
@@ -209,19 +215,7 @@ def test_every_table_shows_its_numbers_in_the_page(
         ("Image space", "Settings", ("analysis settings",)): ["analysis.tsne.perplexity"],
     }  # fmt: skip
     for (category, subcategory, cells), values in tables.items():
-        browser.get(report.as_uri())
-        click_text(browser, category)
-        click_text(browser, subcategory)
-        match = " and ".join(f"td[normalize-space(text())='{c}']" for c in cells)
-        row_xpath = f"//tr[{match}]"
-        try:
-            wait_for(lambda xp=row_xpath: browser.find_elements(By.XPATH, xp))
-        except AssertionError:
-            rows = [r.text for r in browser.find_elements(By.XPATH, "//tr")]
-            raise AssertionError(f"{category} / {subcategory}: no row {cells}: {rows}") from None
-        browser.find_element(By.XPATH, row_xpath).find_element(
-            By.CSS_SELECTOR, "a[iconname=eye]"
-        ).click()
+        open_item(browser, report, category, subcategory, cells)
         frame = wait_for(
             lambda: [f for f in browser.find_elements(By.TAG_NAME, "iframe") if f.is_displayed()]
         )[0]
