@@ -16,10 +16,11 @@ import numpy as np
 import pytest
 from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
 
+from embedlab.analysis_settings import SettingError
 from embedlab.embeddings_file import ImageEmbeddings, gather_shards, write_shard
 from embedlab.image_scores import (
     kmeans_scores,
-    load_subset,
+    load_analysis,
     select_classes,
     svm_scores,
     untrained_note,
@@ -68,7 +69,8 @@ def embeddings_file(
 
 def run_analysis(h5: Path, out: Path, n_labels: int | None, perplexity: float, seed: int) -> None:
     """What the three analysis rules do with their params (C = 1, 100 PCA components)."""
-    data, classes, note = load_subset(h5, n_labels)
+    inp = load_analysis(h5, n_labels)
+    data, classes, note = inp.data, inp.classes, inp.untrained
     common = {"weights": data.weights, "note": note}
     result = tsne_embed(data.embeddings, perplexity, seed)
     plot_tsne(result.coords, data.labels, classes, titled("t-SNE", note), out / "tsne.png",
@@ -119,20 +121,28 @@ def test_select_classes_takes_the_first_in_sorted_order() -> None:
         select_classes(labels, 5)
 
 
-def test_load_subset_keeps_the_rows_of_the_first_classes_in_file_order(tmp_path: Path) -> None:
+def test_load_analysis_keeps_the_rows_of_the_first_classes_in_file_order(tmp_path: Path) -> None:
     x, labels, split = blobs(n_classes=6, per_class=5, dim=3)
     order = np.random.default_rng(0).permutation(len(x))  # classes interleaved in the file
     h5 = embeddings_file(tmp_path, x[order], labels[order], split[order], None)
-    data, classes, note = load_subset(h5, 2)
-    assert classes == CLASSES[:2] and note is None and data.weights is None
+    inp = load_analysis(h5, 2)
+    data, classes = inp.data, inp.classes
+    assert classes == CLASSES[:2] and inp.untrained is None and data.weights is None
+    assert inp.adjustments == []
     keep = np.isin(labels[order], CLASSES[:2])
     assert np.array_equal(data.embeddings, x[order][keep])
     assert data.labels.tolist() == labels[order][keep].tolist()
     assert data.split.tolist() == split[order][keep].tolist()
     assert data.paths.tolist() == [f"{lab}/{i}.jpg" for i, lab in enumerate(labels[order])
                                    if lab in CLASSES[:2]]  # fmt: skip
-    everything, all_classes, _ = load_subset(h5, None)
-    assert all_classes == CLASSES and len(everything.labels) == 30
+    everything = load_analysis(h5, None)
+    assert everything.classes == CLASSES and len(everything.data.labels) == 30
+    # a default n_labels above the classes present adapts (and says so); a user-set one stops
+    adapted = load_analysis(h5, 9)
+    assert adapted.classes == CLASSES
+    assert adapted.adjustments == ["analysis.n_labels 9 -> 6: the data hold only 6 classes"]
+    with pytest.raises(SettingError, match=r"analysis.n_labels = 9: the data hold only 6"):
+        load_analysis(h5, 9, fixed=["analysis.n_labels"])
 
 
 # --- KMeans and SVM on known answers ----------------------------------------------------------

@@ -1,6 +1,6 @@
 """Scores of an image-embedding space: class selection, KMeans (NMI, ARI), linear SVM.
 
-Every analysis rule starts from :func:`load_subset` (the rows of the first ``n_labels`` classes
+Every analysis rule starts from :func:`load_analysis` (the rows of the first ``n_labels`` classes
 of ``embeddings.h5``, read by :func:`embedlab.embeddings_file.read_embeddings`) and ends with
 :func:`write_json`. When the file's ``weights`` say the network was random (untrained), every
 JSON and plot title carries a note saying so: a score of random features must never be mistaken
@@ -77,16 +77,6 @@ def subset(data: ImageEmbeddings, classes: Sequence[str]) -> ImageEmbeddings:
         paths=data.paths[keep],
         split=data.split[keep],
     )
-
-
-def load_subset(
-    h5_path: str | os.PathLike[str], n_labels: int | None
-) -> tuple[ImageEmbeddings, list[str], str | None]:
-    """The rows of the first `n_labels` classes (all when None), those classes, and the
-    untrained-network note: what every analysis rule starts from."""
-    data = read_embeddings(h5_path)
-    classes = select_classes(data.labels, n_labels)
-    return subset(data, classes), classes, untrained_note(data.weights)
 
 
 @dataclasses.dataclass
