@@ -15,7 +15,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from embedlab.atomic import atomic_output
-from embedlab.tables import read_tsv
+from embedlab.tables import read_table
 
 STYLE = (
     "body{font-family:system-ui,sans-serif;font-size:14px;margin:8px}"
@@ -36,9 +36,7 @@ def _is_number(text: str) -> bool:
 
 
 def _cell(value: Any) -> str:
-    if isinstance(value, float):
-        text = "nan" if math.isnan(value) else f"{value:.4g}"
-    elif isinstance(value, (list, tuple)):
+    if isinstance(value, (list, tuple)):
         text = ", ".join(_plain(v) for v in value)
     else:
         text = _plain(value)
@@ -96,14 +94,8 @@ def tsv_to_html(
     tsv: str | os.PathLike[str], out: str | os.PathLike[str], title: str, note: str | None = None
 ) -> None:
     """The HTML twin of a table written by embedlab.tables.write_tsv."""
-    rows = read_tsv(tsv)
-    header = list(rows[0]) if rows else _header_of(tsv)
-    write_html_table(out, header, ([r[h] for h in header] for r in rows), title, note)
-
-
-def _header_of(tsv: str | os.PathLike[str]) -> list[str]:
-    with open(tsv, encoding="utf-8") as fh:
-        return fh.readline().rstrip("\n").split("\t")
+    header, rows = read_table(tsv)
+    write_html_table(out, header, rows, title, note)
 
 
 def flatten(obj: Mapping[str, Any], prefix: str = "") -> list[tuple[str, Any]]:

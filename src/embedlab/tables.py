@@ -64,12 +64,17 @@ def write_tsv(
             writer.writerow(cells)
 
 
-def read_tsv(path: str | os.PathLike[str]) -> list[dict[str, str]]:
-    """The rows of a table written by write_tsv, as dicts keyed by the header."""
+def read_table(path: str | os.PathLike[str]) -> tuple[list[str], list[list[str]]]:
+    """The header and the rows of a table written by write_tsv (also when it has no rows)."""
     with open(path, encoding="utf-8", newline="") as fh:
         reader = csv.reader(fh, dialect=TSV)
-        header = next(reader)
-        return [dict(zip(header, row, strict=True)) for row in reader]
+        return next(reader), list(reader)
+
+
+def read_tsv(path: str | os.PathLike[str]) -> list[dict[str, str]]:
+    """The rows of a table written by write_tsv, as dicts keyed by the header."""
+    header, rows = read_table(path)
+    return [dict(zip(header, row, strict=True)) for row in rows]
 
 
 def neighbor_header(k: int, metric: str) -> list[str]:
