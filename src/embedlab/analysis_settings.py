@@ -18,7 +18,6 @@ from dataclasses import dataclass, field
 N_LABELS = "analysis.n_labels"
 PERPLEXITY = "analysis.tsne.perplexity"
 PCA_COMPONENTS = "analysis.pca_components"
-ADAPTIVE_KEYS = (N_LABELS, PERPLEXITY, PCA_COMPONENTS)
 MIN_TSNE_POINTS = 4  # perplexity >= 1 needs (N - 1) / 3 >= 1
 
 
@@ -137,8 +136,3 @@ def check_settings(
                 requested, result = "all", Resolved(n_classes)
             rows.append([subset, key, requested, result.value, "; ".join(result.notes)])
     return rows
-
-
-def fixed_keys(given: Sequence[str]) -> list[str]:
-    """The adaptive keys among the dotted config paths the user gave."""
-    return [key for key in ADAPTIVE_KEYS if key in given]

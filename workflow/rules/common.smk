@@ -7,7 +7,6 @@ from pathlib import Path
 from snakemake.exceptions import WorkflowError
 
 from embedlab.analogy import data_file
-from embedlab.analysis_settings import fixed_keys
 from embedlab.config import check_config, given_keys, load_schema
 from embedlab.similarity import benchmark_file
 from embedlab.sources import ConfigError, glove_source
@@ -106,7 +105,7 @@ def image_folder():
 
 def fixed_settings(*keys):
     """Those of the data-dependent analysis `keys` that the user set (they must not adapt)."""
-    return [key for key in fixed_keys(GIVEN_KEYS) if key in keys]
+    return [key for key in keys if key in GIVEN_KEYS]
 
 
 def subset_n_labels(wildcards):
