@@ -11,7 +11,7 @@ BUILD_INPUTS := pyproject.toml setup.py $(wildcard src/embedlab/*.c)
 RUN_STAMP := $(VENV)/.installed-run
 TEST_STAMP := $(VENV)/.installed-test
 
-.PHONY: setup setup-test system-packages run test lint report bench docs clean
+.PHONY: setup setup-test system-packages run test lint report report-zip bench docs clean
 
 setup: $(RUN_STAMP)
 setup-test: $(TEST_STAMP)
@@ -36,6 +36,10 @@ run: setup
 
 report: setup
 	$(BIN)/snakemake --cores all --report results/report.html
+
+# the form the Snakemake docs recommend for large reports: unzip it and open report/report.html
+report-zip: setup
+	$(BIN)/snakemake --cores all --report results/report.zip
 
 lint: setup-test
 	$(BIN)/ruff check .

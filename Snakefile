@@ -16,16 +16,23 @@ report: "workflow/report/workflow.rst"
 
 
 include: "workflow/rules/common.smk"
-include: "workflow/rules/glove.smk"
+include: "workflow/rules/vectors.smk"
 include: "workflow/rules/neighbors.smk"
 include: "workflow/rules/analogy.smk"
 include: "workflow/rules/images.smk"
+include: "workflow/rules/explore.smk"
 
 
 rule all:
     default_target: True
     input:
         all_outputs(),
+        explore_outputs(),
+    localrule: True
+
+
+onstart:
+    check_cluster_fit()
 
 
 onsuccess:

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
-DEFAULT_TEXT = Path("resources/glove/glove.6B.50d.txt")
+DEFAULT_TEXT = Path("resources/vectors/glove.6B.50d.txt")
 
 
 def parse_ours(path: str) -> tuple[list[str], np.ndarray]:

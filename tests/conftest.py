@@ -64,9 +64,33 @@ def write_tiny_glove(path: Path, n_words: int = 3000) -> Path:
     return path
 
 
+# the tiny run's second model (.test/config/config.yaml): other words, another dimension, so the
+# report's comparison of models always runs
+SECOND_MODEL = "tiny25.txt"
+
+
+def write_second_model(path: Path, n_words: int = 2000, dim: int = 25) -> Path:
+    """The first `n_words` words of glove.6B.50d cut to their first `dim` values."""
+    words, vectors = bundled_arrays()
+    rows = np.asarray(vectors[:n_words, :dim]).tolist()
+    with open(path, "w", encoding="utf-8", newline="\n") as fh:
+        for word, row in zip(words[:n_words], rows, strict=True):
+            fh.write(word + " " + " ".join("%.5g" % v for v in row) + "\n")  # noqa: UP031
+    return path
+
+
+def copy_tiny_models(tiny_glove: Path, workdir: Path) -> None:
+    """Put the tiny config's two vector files (glove.tiny.txt and its sibling) into `workdir`."""
+    shutil.copy(tiny_glove, workdir / "glove.tiny.txt")
+    shutil.copy(tiny_glove.with_name(SECOND_MODEL), workdir / SECOND_MODEL)
+
+
 @pytest.fixture(scope="session")
 def tiny_glove(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return write_tiny_glove(tmp_path_factory.mktemp("tiny") / "glove.tiny.txt")
+    """glove.tiny.txt, with the tiny config's second model beside it (copy_tiny_models)."""
+    folder = tmp_path_factory.mktemp("tiny")
+    write_second_model(folder / SECOND_MODEL)
+    return write_tiny_glove(folder / "glove.tiny.txt")
 
 
 @pytest.fixture(scope="session")
@@ -85,7 +109,7 @@ def tiny_finished(tmp_path_factory: pytest.TempPathFactory, tiny_glove: Path) ->
     def build(folder: Path) -> None:
         work = folder / "work"
         work.mkdir()
-        shutil.copy(tiny_glove, work / "glove.tiny.txt")
+        copy_tiny_models(tiny_glove, work)
         out = snakemake(work)
         (folder / "snakemake.out").write_text(out.stdout + out.stderr)
 

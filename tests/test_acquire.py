@@ -75,7 +75,7 @@ def test_wrong_checksum_names_both_digests_and_leaves_nothing(tmp_path: Path) ->
             download(url, tmp_path / "a.zip", wrong, backoff=0)
     message = str(info.value)
     assert "0" * 32 in message and hashlib.md5(BODY).hexdigest() in message
-    assert url in message and "glove.source" in message
+    assert url in message and "vectors.sources[].source" in message
     assert list(tmp_path.iterdir()) == []
 
 
@@ -90,7 +90,7 @@ def test_size_announced_by_server_must_match(tmp_path: Path) -> None:
 def test_404_is_reported_with_advice(tmp_path: Path) -> None:
     with (
         FileServer() as server,
-        pytest.raises(AcquisitionError, match=r"HTTP 404.*set glove.source to the local path"),
+        pytest.raises(AcquisitionError, match=r"HTTP 404.*vectors.sources\[\].source to the local"),
     ):
         download(server.url("/nothing.zip"), tmp_path / "a.zip", backoff=0)
     assert not (tmp_path / "a.zip").exists()
@@ -126,7 +126,7 @@ def test_extract_checks_published_member_digest(tmp_path: Path) -> None:
 
 def test_extract_missing_member_and_bad_zip(tmp_path: Path) -> None:
     archive = make_zip(tmp_path / "glove.x.zip", {"glove.x.50d.txt": b"a 1 2\n"})
-    with pytest.raises(AcquisitionError, match="no member glove.x.100d.txt.*glove.dims"):
+    with pytest.raises(AcquisitionError, match=r"no member glove.x.100d.txt.*sources\[\].dims"):
         extract(archive, "glove.x.100d.txt", tmp_path / "glove.x.100d.txt")
     bad = tmp_path / "bad.zip"
     bad.write_bytes(b"not a zip")

@@ -27,6 +27,7 @@ from embedlab.image_scores import (
     write_json,
 )
 from embedlab.plots import plot_confusion, plot_tsne, titled
+from embedlab.svm_protocol import fit_linear_svm, l2_normalise
 from embedlab.tsne import (
     check_perplexity,
     exact_kl_divergence,
@@ -177,30 +178,98 @@ def test_separated_clusters_are_found_and_classified_perfectly() -> None:
 
 
 def test_mean_per_class_accuracy_on_an_imbalanced_toy_case() -> None:
-    """Test points placed on purpose: A 4/6 right (2 land on B), B 2/2, C 3/4 (1 lands on A)."""
+    """Test points placed on purpose: A 4/6 right (2 land on B), B 2/2, C 3/4 (1 lands on A).
+    Classes lie along the axes, so L2 normalisation keeps them apart."""
     rng = np.random.default_rng(0)
-    centre = {"A": [0.0, 0.0], "B": [10.0, 0.0], "C": [0.0, 10.0]}
+    centre = {"A": [10.0, 0.0, 0.0], "B": [0.0, 10.0, 0.0], "C": [0.0, 0.0, 10.0]}
     train = [("A", 20), ("B", 5), ("C", 10)]
     test = [("A", "A", 4), ("A", "B", 2), ("B", "B", 2), ("C", "C", 3), ("C", "A", 1)]
     rows, labels, split = [], [], []
     for label, n in train:
-        rows += [np.array(centre[label]) + rng.normal(0, 0.3, 2) for _ in range(n)]
+        rows += [np.array(centre[label]) + rng.normal(0, 0.3, 3) for _ in range(n)]
         labels += [label] * n
         split += ["train"] * n
     for label, place, n in test:
-        rows += [np.array(centre[place]) + rng.normal(0, 0.05, 2) for _ in range(n)]
+        rows += [np.array(centre[place]) + rng.normal(0, 0.05, 3) for _ in range(n)]
         labels += [label] * n
         split += ["test"] * n
     svm, cm = svm_scores(np.array(rows), np.array(labels), np.array(split), svm_c=1.0)
     assert cm.tolist() == [[4, 2, 0], [0, 2, 0], [1, 0, 3]]
     assert svm["accuracy"] == pytest.approx(9 / 12)
     assert svm["mean_per_class_accuracy"] == pytest.approx((4 / 6 + 2 / 2 + 3 / 4) / 3)
-    assert svm["per_class"]["A"] == pytest.approx(
-        {"precision": 4 / 5, "recall": 4 / 6, "f1": 2 * (0.8 * 4 / 6) / (0.8 + 4 / 6), "support": 6}
-    )
-    assert svm["per_class"]["B"]["precision"] == pytest.approx(0.5)
-    assert svm["per_class"]["C"]["support"] == 4
-    assert (svm["n_train"], svm["n_test"]) == (35, 12)
+    assert svm["per_class_accuracy"] == pytest.approx({"A": 4 / 6, "B": 1.0, "C": 0.75}, abs=1e-4)
+    assert svm["most_confused"] == [
+        {"true": "A", "predicted": "B", "count": 2, "fraction_of_true": pytest.approx(2 / 6)},
+        {"true": "C", "predicted": "A", "count": 1, "fraction_of_true": pytest.approx(1 / 4)},
+    ]
+    assert (svm["n_train"], svm["n_test"], svm["C"], svm["cv"]) == (35, 12, 1.0, [])
+
+
+def overlapping(n_classes: int = 4, per_class: int = 30, dim: int = 20, seed: int = 0):
+    """Classes that overlap (a linear SVM gets some wrong), non-negative like ReLU features."""
+    rng = np.random.default_rng(seed)
+    centres = rng.normal(0.0, 1.0, size=(n_classes, dim))
+    x = np.abs(np.concatenate([c + rng.normal(size=(per_class, dim)) for c in centres]))
+    labels = np.repeat(CLASSES[:n_classes], per_class)
+    split = np.tile(["train"] * (per_class * 2 // 3) + ["test"] * (per_class // 3), n_classes)
+    return x.astype(np.float32), labels, split
+
+
+def test_the_solver_reaches_liblinears_solution() -> None:
+    """The same problem as LinearSVC (OvR, squared hinge, penalised intercept): weights agree
+    to 1 % of their size and every prediction is the same, at each C of the default grid (the
+    hinge loss, or an unpenalised intercept, would differ by far more)."""
+    from sklearn.svm import LinearSVC
+
+    x, labels, _ = overlapping()
+    x = l2_normalise(x)
+    for c in (0.1, 1.0, 10.0):
+        ours = fit_linear_svm(x, labels, c)
+        ref = LinearSVC(C=c, tol=1e-10, max_iter=1_000_000).fit(x.astype(np.float64), labels)
+        scale = np.abs(ref.coef_).max()
+        assert np.abs(ours.weights - ref.coef_.T).max() < 1e-2 * scale, c
+        assert np.abs(ours.intercepts - ref.intercept_).max() < 1e-2 * scale, c
+        assert (ours.predict(x) == ref.predict(x)).all(), c
+
+
+def test_c_is_chosen_by_seeded_stratified_cv_on_the_train_split_only() -> None:
+    """The cross-validated accuracy of each C equals scikit-learn's cross_val_score with
+    StratifiedKFold(shuffle, the seed) on the L2-normalised train rows; the test rows, however
+    changed, do not move the choice."""
+    from sklearn.model_selection import StratifiedKFold, cross_val_score
+    from sklearn.svm import LinearSVC
+
+    x, labels, split = overlapping()
+    svm, _ = svm_scores(x, labels, split, None, (0.01, 1.0, 100.0), cv_folds=3, seed=5)
+    train = split == "train"
+    xt = l2_normalise(x[train]).astype(np.float64)
+    folds = StratifiedKFold(n_splits=3, shuffle=True, random_state=5)
+    for row in svm["cv"]:
+        model = LinearSVC(C=row["C"], tol=1e-10, max_iter=1_000_000)
+        expected = cross_val_score(model, xt, labels[train], cv=folds)
+        assert row["folds"] == pytest.approx(expected.tolist(), abs=1e-12), row
+    best = max(svm["cv"], key=lambda r: r["cv_accuracy"])
+    assert svm["C"] == best["C"] and "3-fold" in svm["C_chosen_by"]
+    scrambled = x.copy()
+    scrambled[~train] = np.random.default_rng(1).permutation(scrambled[~train])
+    again, _ = svm_scores(scrambled, labels, split, None, (0.01, 1.0, 100.0), 3, 5)
+    assert again["cv"] == svm["cv"] and again["C"] == svm["C"]
+
+
+def test_features_are_l2_normalised_before_the_svm() -> None:
+    """Scaling each image's features by its own factor changes nothing."""
+    x, labels, split = overlapping()
+    factors = np.random.default_rng(2).uniform(0.1, 50.0, size=(len(x), 1)).astype(np.float32)
+    a, _ = svm_scores(x, labels, split, 1.0)
+    b, _ = svm_scores(x * factors, labels, split, 1.0)
+    assert a["confusion_matrix"] == b["confusion_matrix"]
+    assert a["accuracy"] < 1.0  # the classes overlap: the check means something
+
+
+def test_too_many_folds_for_the_smallest_class_is_named() -> None:
+    x, labels, split = overlapping(per_class=6)  # 4 training images a class
+    with pytest.raises(ValueError, match="cv_folds = 5 but a class has only 4 training"):
+        svm_scores(x, labels, split, None, (1.0,), cv_folds=5)
 
 
 # --- t-SNE ------------------------------------------------------------------------------------
@@ -249,7 +318,7 @@ def test_the_rules_write_every_file_with_the_expected_values(analysed: tuple[Pat
     assert km["nmi"] == pytest.approx(1.0)
     svm = json.loads((out / "svm.json").read_text(encoding="utf-8"))
     assert (svm["accuracy"], svm["n_train"], svm["n_test"]) == (1.0, 120, 40)
-    assert list(svm["per_class"]) == CLASSES[:4]
+    assert list(svm["per_class_accuracy"]) == CLASSES[:4]
     tsne = json.loads((out / "tsne.json").read_text(encoding="utf-8"))
     assert tsne["method"] == "opentsne-bh"
     assert tsne["implementation"] == f"openTSNE {openTSNE.__version__}, Barnes-Hut gradient"

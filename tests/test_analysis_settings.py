@@ -6,14 +6,17 @@ from __future__ import annotations
 import pytest
 
 from embedlab.analysis_settings import (
+    CV_FOLDS,
     N_LABELS,
     PCA_COMPONENTS,
     PERPLEXITY,
     SettingError,
     check_settings,
+    cv_folds_for,
     n_labels_for,
     pca_components_for,
     perplexity_for,
+    tsne_pca_for,
 )
 from embedlab.config import given_keys
 
@@ -80,3 +83,21 @@ def test_given_keys_are_the_user_s_own() -> None:
     assert given_keys(config) == [
         "analysis", "analysis.tsne", "analysis.tsne.perplexity", "images", "images.dataset"
     ]  # fmt: skip
+
+
+def test_cv_folds_adapt_to_the_smallest_class_unless_set() -> None:
+    assert cv_folds_for(3, 3, fixed=False).value == 3
+    lowered = cv_folds_for(3, 2, fixed=False)
+    assert lowered.value == 2 and lowered.notes == [
+        f"{CV_FOLDS} 3 -> 2: the smallest class has 2 training images"
+    ]
+    with pytest.raises(SettingError, match=f"{CV_FOLDS} = 3: the smallest class has 2"):
+        cv_folds_for(3, 2, fixed=True)
+    with pytest.raises(SettingError, match="or set analysis.svm.C"):
+        cv_folds_for(3, 1, fixed=False)  # one image: no cross-validation possible
+
+
+def test_tsne_runs_on_the_features_when_they_are_fewer_than_the_components() -> None:
+    assert tsne_pca_for(50, 1000, 4096).value == 50
+    small = tsne_pca_for(50, 40, 4096)
+    assert small.value is None and "t-SNE runs on the features themselves" in small.notes[0]

@@ -47,6 +47,11 @@ def schema_leaves(schema: dict[str, Any], prefix: str = "") -> dict[str, dict[st
 DEFAULTS = check_config({}, SCHEMA)
 
 
+def src(**item: object) -> dict[str, Any]:
+    """A config whose one vectors.sources item is `item` (with source x.txt unless given)."""
+    return {"vectors": {"sources": [{"source": "x.txt", **item}]}}
+
+
 def error_of(config: dict[str, Any]) -> str:
     with pytest.raises(ConfigError) as info:
         check_config(config, SCHEMA)
@@ -73,20 +78,22 @@ def test_readme_lists_every_key_with_its_default(tmp_path: Path) -> None:
     assert config_docs_main(["--schema", str(SCHEMA_PATH), "-o", str(out)]) == 0
     text = out.read_text(encoding="utf-8")
     rows = dict(re.findall(r"^\| `([\w.]+)` \| [^|]+ \| `([^`]*)` \|", text, flags=re.M))
-    assert rows["k"] == "10" and rows["shards"] == "2" and rows["svm.C"] == "1.0"
+    assert rows["k"] == "10" and rows["shards"] == "2" and rows["svm.C"] == "null"
     sections = re.findall(r"^## `(\w+)`", text, flags=re.M)
     assert sections == list(SCHEMA["properties"])
     assert len(rows) == len({p.split(".", 1)[1] for p in schema_leaves(SCHEMA)})
 
 
 def test_config_yaml_repeats_only_defaults_or_documented_overrides() -> None:
-    repeated = leaves(yaml.safe_load((ROOT / "config/config.yaml").read_text()))
+    raw = yaml.safe_load((ROOT / "config/config.yaml").read_text())
+    repeated = leaves(raw)
+    checked = leaves(check_config(raw, SCHEMA))  # list items (vectors.sources) get defaults too
     defaults = leaves(DEFAULTS)
     assert set(OFFLINE_OVERRIDES) <= set(repeated)
-    for path, value in repeated.items():
+    for path in repeated:
         assert path in defaults, f"config/config.yaml: {path} is not in the schema"
         if path not in OFFLINE_OVERRIDES:
-            assert value == defaults[path], f"config/config.yaml: {path} differs from the default"
+            assert checked[path] == defaults[path], f"config/config.yaml: {path} is not the default"
 
 
 # --- typing of --config strings ------------------------------------------------------------------
@@ -94,13 +101,19 @@ def test_config_yaml_repeats_only_defaults_or_documented_overrides() -> None:
 
 def test_strings_get_the_type_the_schema_asks_for() -> None:
     raw = {  # what `snakemake --config` hands over: YAML read without types
-        "glove": {"source": "123", "dims": ["50", "300"], "checksum": "null", "timeout_s": "1e1"},
+        "vectors": {
+            "sources": [{"source": "123", "dims": ["50", "300"], "checksum": "null", "limit": "9"}],
+            "timeout_s": "1e1",
+        },
         "neighbors": {"k": "20", "max_words": "~", "sample_words": ["true", "null", "7"]},
         "images": {"folder": "photos", "mixed_precision": "yes", "test_fraction": "0.25"},
         "analysis": "{svm: {C: 0.5}, tsne: {perplexity: 5}}",
     }
     assert coerce(raw, SCHEMA) == {
-        "glove": {"source": "123", "dims": [50, 300], "checksum": None, "timeout_s": 10.0},
+        "vectors": {
+            "sources": [{"source": "123", "dims": [50, 300], "checksum": None, "limit": 9}],
+            "timeout_s": 10.0,
+        },
         "neighbors": {"k": 20, "max_words": None, "sample_words": ["true", "null", "7"]},
         "images": {"folder": "photos", "mixed_precision": True, "test_fraction": 0.25},
         "analysis": {"svm": {"C": 0.5}, "tsne": {"perplexity": 5}},
@@ -109,16 +122,20 @@ def test_strings_get_the_type_the_schema_asks_for() -> None:
 
 def test_strings_of_the_wrong_kind_stay_strings_and_fail() -> None:
     assert coerce({"neighbors": {"k": "abc"}}, SCHEMA) == {"neighbors": {"k": "abc"}}
-    assert coerce({"glove": {"dims": "50"}}, SCHEMA) == {"glove": {"dims": "50"}}
+    assert coerce({"vectors": {"sources": "50"}}, SCHEMA) == {"vectors": {"sources": "50"}}
     assert coerce({"neighbors": {"k": "2.5"}}, SCHEMA) == {"neighbors": {"k": "2.5"}}
 
 
 def test_defaults_are_filled_in_as_copies() -> None:
     config = check_config({"neighbors": {"k": 3}}, SCHEMA)
     assert config["neighbors"]["k"] == 3 and config["neighbors"]["metric"] == "cosine"
-    assert config["glove"]["dims"] == [50] and config["images"]["mit67"]["archive_md5"] is None
-    config["glove"]["dims"].append(300)
-    assert check_config({}, SCHEMA)["glove"]["dims"] == [50]
+    sources = config["vectors"]["sources"]
+    assert sources[0]["dims"] == [50] and config["images"]["mit67"]["archive_md5"] is None
+    sources[0]["dims"].append(300)
+    sources.append({"source": "x.txt"})
+    assert check_config({}, SCHEMA)["vectors"]["sources"] == [
+        {**sources[0], "dims": [50]}  # neither the list nor the item's list were shared
+    ]
 
 
 def test_the_input_is_not_changed() -> None:
@@ -138,19 +155,27 @@ def test_the_input_is_not_changed() -> None:
         ({"neighbors": {"k": "abc"}}, "neighbors.k = 'abc': must be an integer"),
         (
             {"neighbors": {"kk": 3}},
-            "unknown key neighbors.kk (known: k, metric, max_words, chunks, threads, sample_words)",
+            "unknown key neighbors.kk "
+            "(known: k, metric, max_words, chunks, threads, device, sample_words)",
         ),
         (
             {"extra": 1},
-            "unknown key extra (known: glove, neighbors, analogy, similarity, images, analysis)",
+            "unknown key extra (known: vectors, neighbors, analogy, similarity, images, analysis, "
+            "explore)",
         ),
-        ({"glove": {"on_bad_line": "ignore"}}, "glove.on_bad_line = 'ignore': must be one of "),
-        ({"glove": {"dims": "50"}}, "glove.dims = '50': must be a list"),
-        ({"glove": {"dims": [50, 60]}}, "glove.dims[1] = 60: must be one of 25, 50, 100"),
-        ({"glove": {"dims": []}}, "glove.dims = []: needs at least 1 item"),
-        ({"glove": {"dims": [50, 50]}}, "glove.dims = [50, 50]: items must not repeat"),
-        ({"glove": {"source": ""}}, "glove.source = '': must not be empty"),
-        ({"glove": {"checksum": 5}}, "glove.checksum = 5: must be a string or null"),
+        ({"vectors": {"on_bad_line": "ignore"}}, "vectors.on_bad_line = 'ignore': must be one of "),
+        ({"vectors": {"sources": "x.txt"}}, "vectors.sources = 'x.txt': must be a list"),
+        ({"vectors": {"sources": []}}, "vectors.sources = []: needs at least 1 item"),
+        (src(dims=[50, 60]), "vectors.sources[0].dims[1] = 60: must be one of 25, 50, 100"),
+        (src(dims=[]), "vectors.sources[0].dims = []: needs at least 1 item"),
+        (src(dims=[50, 50]), "vectors.sources[0].dims = [50, 50]: items must not repeat"),
+        (src(source=""), "vectors.sources[0].source = '': must not be empty"),
+        (src(checksum=5), "vectors.sources[0].checksum = 5: must be a string or null"),
+        (src(format="bin"), "vectors.sources[0].format = 'bin': must be one of 'auto', "),
+        (src(limit=0), "vectors.sources[0].limit = 0: minimum is 1"),
+        (src(unicode_errors="x"), "vectors.sources[0].unicode_errors = 'x': must be one of "),
+        (src(sizes=[1]), "unknown key vectors.sources[0].sizes (known: source, name, format, "),
+        ({"vectors": {"sources": [{"name": "a"}]}}, "vectors.sources[0]: key source is required"),
         ({"analysis": {"svm": {"C": 0}}}, "analysis.svm.C = 0: must be greater than 0"),
         ({"images": {"test_fraction": 1}}, "images.test_fraction = 1: must be less than 1"),
         ({"neighbors": 5}, "neighbors = 5: must be a mapping"),
@@ -185,14 +210,14 @@ def test_brief_overrides_reach_the_jobs(tmp_path: Path) -> None:
         tmp_path,
         "-n",
         "--config",
-        "glove={source: 'https://nlp.stanford.edu/data/glove.6B.zip', dims: [50, 300],"
-        " checksum: null}",
+        "vectors={sources: [{source: 'https://nlp.stanford.edu/data/glove.6B.zip', "
+        "dims: [50, 300], checksum: null}]}",
         "neighbors={k: 20}",
     )
     assert out.returncode == 0, out.stderr
     text = out.stdout + out.stderr
-    counts = re.findall(r"^(download_glove|extract_glove|parse_glove)\s+(\d+)$", text, re.M)
-    assert dict(counts) == {"download_glove": "1", "extract_glove": "2", "parse_glove": "2"}
+    counts = re.findall(r"^(download_vectors|extract_vectors|parse_vectors)\s+(\d+)$", text, re.M)
+    assert dict(counts) == {"download_vectors": "1", "extract_vectors": "2", "parse_vectors": "2"}
 
 
 @pytest.mark.slow
@@ -204,13 +229,25 @@ def test_brief_overrides_reach_the_jobs(tmp_path: Path) -> None:
         (
             "neighbors={kk: 3}",
             "Invalid configuration: unknown key neighbors.kk "
-            "(known: k, metric, max_words, chunks, threads, sample_words)",
+            "(known: k, metric, max_words, chunks, threads, device, sample_words)",
         ),
         (
-            "glove={dims: [100]}",
-            "Invalid configuration: glove.source 'bundled' holds only the 50d vectors, but "
-            "glove.dims is [100]; set glove.dims: [50] or point glove.source at glove.6B.zip "
-            "(URL or local path).",
+            "vectors={sources: [{source: bundled, dims: [100]}]}",
+            "Invalid configuration: vectors.sources[0].source 'bundled' holds only the 50d "
+            "vectors, but vectors.sources[0].dims is [100]; set vectors.sources[0].dims: [50] or "
+            "point vectors.sources[0].source at glove.6B.zip (URL or local path).",
+        ),
+        (
+            "glove={source: bundled}",
+            "Invalid configuration: the `glove:` section is now `vectors:` (its `source` goes "
+            "into a list, `vectors: {sources: [{source: ...}]}`; config/README.md describes "
+            "every key)",
+        ),
+        (
+            "vectors={sources: [{source: bundled}, {source: a/glove.6B.50d.txt}]}",
+            "Invalid configuration: vectors.sources[1]: store name 'glove.6B.50d' is also the "
+            "name of vectors.sources[0]; set a different vectors.sources[1].name "
+            "(results/vectors/<name>.h5).",
         ),
     ],
 )

@@ -13,7 +13,7 @@ file does not know fails until it is taught here. What each kind gets:
   network: every Python process Snakemake starts refuses sockets and name lookups (sitecustomize),
   and a dry run must not write anything outside .snakemake/. `--report FILE`: Snakemake's own
   parser must bind FILE to --report (not to a target), and the command without it must dry-run.
-- `embedlab ...`: run for real in a directory holding results/glove/glove.6B.50d.h5 converted
+- `embedlab ...`: run for real in a directory holding results/vectors/glove.6B.50d.h5 converted
   from the full bundled GloVe text; CLAIMS ties what the docs say a command prints to its output.
 - `make X`: `make -n X` succeeds and the Makefile declares X.
 - `pip install ...`: the requirements parse and pin what pyproject.toml pins.
@@ -53,7 +53,7 @@ INLINE_PREFIXES = (
     ". .venv/bin/activate",
 )
 BIN = Path(sys.executable).parent
-STORE = "results/glove/glove.6B.50d.h5"
+STORE = "results/vectors/glove.6B.50d.h5"
 
 
 # --- extraction ---------------------------------------------------------------------------------
@@ -227,10 +227,11 @@ class Claim:
     check: Callable[[str, subprocess.CompletedProcess[str]], None]
 
 
-SPACED = 'embedlab analogy results/glove/glove.6B.50d.h5 "king - man + woman"'
+SPACED = 'embedlab analogy results/vectors/glove.6B.50d.h5 "king - man + woman"'
 CLAIMS: dict[str, Claim] = {
-    "embedlab neighbors results/glove/glove.6B.50d.h5 frog -k 5": Claim(
-        "`embedlab neighbors results/glove/glove.6B.50d.h5 frog -k 5` → snake, ape, toad, monkey, "
+    "embedlab neighbors results/vectors/glove.6B.50d.h5 frog -k 5": Claim(
+        "`embedlab neighbors results/vectors/glove.6B.50d.h5 frog -k 5` → snake, ape, toad, "
+        "monkey, "
         "spider.",
         check_neighbors,
     ),
@@ -239,11 +240,11 @@ CLAIMS: dict[str, Claim] = {
         "method",
         check_analogy,
     ),
-    "embedlab analogy results/glove/glove.6B.50d.h5 king-man+woman": Claim(
-        "`embedlab analogy results/glove/glove.6B.50d.h5 king-man+woman` gives the same",
+    "embedlab analogy results/vectors/glove.6B.50d.h5 king-man+woman": Claim(
+        "`embedlab analogy results/vectors/glove.6B.50d.h5 king-man+woman` gives the same",
         lambda claim, out: check_analogy(CLAIMS[SPACED].text, out),
     ),
-    "embedlab info results/glove/glove.6B.50d.h5": Claim(
+    "embedlab info results/vectors/glove.6B.50d.h5": Claim(
         "HDF5 store: `vectors` float32 [N, d] (contiguous, file order), `words` (UTF-8), "
         "attributes `source`, `source_sha256`, `dim`, `n_words`, `n_skipped`",
         check_store_fields,
@@ -394,15 +395,15 @@ class Snakemakes:
             configfile = work / argv[argv.index("--configfile") + 1]
             if not configfile.exists():
                 configfile.write_text("neighbors:\n  k: 20\n")
-        if "resources/glove/glove.6B.50d.txt" in text:  # "the one `make run` wrote"
-            local = work / "resources/glove/glove.6B.50d.txt"
+        if "resources/vectors/glove.6B.50d.txt" in text:  # "the one `make run` wrote"
+            local = work / "resources/vectors/glove.6B.50d.txt"
             local.parent.mkdir(parents=True)
             local.symlink_to(self.bundled_text)
         lock = None
         if "--unlock" in argv:  # a crashed run's lock
             lock = work / ".snakemake/locks/0.output.lock"
             lock.parent.mkdir(parents=True)
-            lock.write_text(str(work / "results/glove/glove.6B.50d.h5") + "\n")
+            lock.write_text(str(work / "results/vectors/glove.6B.50d.h5") + "\n")
         report = None
         if "--report" in argv:
             i = argv.index("--report")
@@ -489,9 +490,9 @@ def check_snakemake(command: str, snakemakes: Snakemakes) -> None:
 
 @pytest.fixture(scope="session")
 def store_dir(tmp_path_factory: pytest.TempPathFactory, bundled_text: Path) -> Path:
-    """A directory holding results/glove/glove.6B.50d.h5 of the full bundled GloVe text."""
+    """A directory holding results/vectors/glove.6B.50d.h5 of the full bundled GloVe text."""
     work = tmp_path_factory.mktemp("docs_embedlab")
-    (work / "results/glove").mkdir(parents=True)
+    (work / "results/vectors").mkdir(parents=True)
     out = subprocess.run(
         [str(BIN / "embedlab"), "convert", str(bundled_text), str(work / STORE)],
         capture_output=True,
@@ -526,7 +527,7 @@ def check_embedlab(command: str, store_dir: Path, bundled_text: Path, tmp_path: 
     if command in CLAIMS:
         CLAIMS[command].check(CLAIMS[command].text, out)
     assert out.returncode == 0, out.stderr
-    for path in outputs:  # `embedlab convert GLOVE.txt OUT.h5` makes the store parse_glove makes
+    for path in outputs:  # `embedlab convert GLOVE.txt OUT.h5` makes the store parse_vectors makes
         with h5py.File(path) as new, h5py.File(store_dir / STORE) as old:
             assert np.array_equal(new["vectors"][:], old["vectors"][:])
             assert np.array_equal(new["words"][:], old["words"][:])

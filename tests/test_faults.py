@@ -84,7 +84,7 @@ def test_a_job_that_fails_once_is_retried(copy: Path, tiny_finished: Path, tmp_p
     # the first attempt failed inside its write, after the data had reached the temporary file
     assert "queries.tsv" in marker.read_text() and " 0 bytes" not in marker.read_text()
     assert "InjectedFault" in text and "Trying to restart job" in text
-    assert job_counts(text) == {"all": 1, "answer_queries": 1}
+    assert job_counts(text) == {"all": 1, "answer_queries": 2, "map_words": 2, "compare_models": 1}
     assert sha256(copy / queries) == sha256(tiny_finished / queries)
     assert temporary_files(copy) == []
 

@@ -87,19 +87,6 @@ def test_max_words_restricts_queries_and_candidates() -> None:
     assert_matches(scores, index, ref_scores, ref_index, 1e-5)
 
 
-def test_generic_kernel_equals_avx2_kernel_bit_for_bit() -> None:
-    x = np.random.default_rng(3).standard_normal((301, 50)).astype(np.float32)
-    prep = prepare(x, "euclidean")
-    out = []
-    for generic in (False, True):
-        score, index, thr = empty_topk(prep.n, 5)
-        _topk.fused_update(prep.x, 50, prep.h, 0, 150, 0, 150, score, index, thr, generic)
-        _topk.fused_update(prep.x, 50, prep.h, 0, 150, 150, 301, score, index, thr, generic)
-        _topk.fused_update(prep.x, 50, prep.h, 150, 301, 150, 301, score, index, thr, generic)
-        out.append((score.tobytes(), index.tobytes()))
-    assert out[0] == out[1]
-
-
 def test_chunk_pairs_partition_the_block_pairs() -> None:
     pairs = block_pairs(10_000, 512)
     assert len(pairs) == 20 * 21 // 2

@@ -31,6 +31,21 @@ def report(tiny_finished: Path, tmp_path_factory: pytest.TempPathFactory) -> Pat
 
 
 @pytest.fixture(scope="module")
+def zip_report(tiny_finished: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The report as a zip (`make report-zip`), unpacked: report/report.html. The interactive
+    maps are too large for the single-file report's data: URLs (Chromium opens none over 2 MB
+    in a frame); in the zip each result is a file beside the page."""
+    import zipfile
+
+    folder = tmp_path_factory.mktemp("report_zip")
+    out = snakemake(tiny_finished, "--report", str(folder / "report.zip"))
+    assert "Report created" in out.stdout + out.stderr
+    with zipfile.ZipFile(folder / "report.zip") as archive:
+        archive.extractall(folder)
+    return folder / "report/report.html"
+
+
+@pytest.fixture(scope="module")
 def browser(tmp_path_factory: pytest.TempPathFactory):
     if not Path(CHROMIUM).exists() or not Path(CHROMEDRIVER).exists():
         pytest.fail(
@@ -171,10 +186,13 @@ def test_every_embedded_figure_decodes(report: Path, tiny_finished: Path) -> Non
     pngs = re.findall(
         r'"data_uri": "data:image/png;charset=utf8;filename=[^;]*;base64,([^"]+)"', html
     )
-    assert len(pngs) == 5  # google.png, t-SNE and confusion plots of 'first' and 'all'
+    # google.png of each of the two models, their comparison, t-SNE and confusion plots of
+    # 'first' and 'all'
+    assert len(pngs) == 7
     images = (tiny_finished / "results/images").rglob("*.png")
-    files = [tiny_finished / "results/analogy/glove.tiny/google.png", *images]
-    assert len(files) == 5
+    google = (tiny_finished / "results/analogy").glob("*/google.png")
+    files = [*google, tiny_finished / "results/comparison/models.png", *images]
+    assert len(files) == 7
     embedded = sorted(base64.b64decode(data) for data in pngs)
     assert embedded == sorted(f.read_bytes() for f in files)
     for data in embedded:
@@ -196,6 +214,7 @@ def test_every_table_shows_its_numbers_in_the_page(
     analysis = results / "images/digits/analysis"
     kmeans = json.loads((analysis / "first/kmeans.json").read_text())
     svm = json.loads((analysis / "all/svm.json").read_text())
+    retrieval = read_tsv(results / "explore/images/digits/retrieval.tsv")
     tables = {
         ("Word space", "Analogies", ("glove.tiny", "analogy queries")): [
             queries["query"], queries["word"], queries["score"]
@@ -211,7 +230,12 @@ def test_every_table_shows_its_numbers_in_the_page(
         ],
         ("Image space", "Embeddings", ("skipped files",)): ["reason", "(no rows)"],
         ("Image space", "KMeans (NMI, ARI)", ("first",)): [f"{kmeans['nmi']:.4g}"],
-        ("Image space", "Linear SVM", ("all",)): [f"{svm['accuracy']:.4g}"],
+        ("Image space", "Linear SVM", ("all", "scores")): [f"{svm['accuracy']:.4g}"],
+        ("Image space", "Linear SVM", ("all", "per-class accuracy")): ["most_often_taken_for"],
+        ("Image space", "Linear SVM", ("all", "most confused pairs")): ["fraction_of_true"],
+        ("Exploration", "Image retrieval", ("precision@k per class",)): [
+            "(mean of classes)", retrieval[-1]["precision_at_k"]
+        ],
         ("Image space", "Settings", ("analysis settings",)): ["analysis.tsne.perplexity"],
     }  # fmt: skip
     for (category, subcategory, cells), values in tables.items():
@@ -227,3 +251,102 @@ def test_every_table_shows_its_numbers_in_the_page(
             browser.switch_to.default_content()
         for value in values:
             assert value in page, f"{category} / {subcategory} / {cells}: {value!r} not in {text!r}"
+
+
+# --- exploration: the interactive maps and the retrieval gallery --------------------------------
+
+# the screen position of the first point of a bokeh page's figure (BokehJS's own scales)
+FIRST_POINT = """
+const views = [];
+function walk(v) { views.push(v); for (const c of (v.child_views ?? [])) walk(c); }
+for (const root of Object.values(Bokeh.index)) walk(root);
+const figure = views.find(v => v.model.type == "Figure");
+const glyphs = figure.model.renderers.find(r => r.data_source && r.data_source.data.x?.length);
+const box = figure.el.getBoundingClientRect();
+return [box.left + figure.frame.x_scale.compute(glyphs.data_source.data.x[0]),
+        box.top + figure.frame.y_scale.compute(glyphs.data_source.data.y[0])];
+"""
+# every tooltip on screen (bokeh draws them in shadow roots): its text and its images' widths
+TOOLTIPS = """
+const found = [];
+function scan(root) {
+  for (const el of root.querySelectorAll("*")) {
+    if (el.classList?.contains("embedlab-tip")) found.push(el);
+    if (el.shadowRoot) scan(el.shadowRoot);
+  }
+}
+scan(document);
+return found.filter(e => e.getBoundingClientRect().width > 0)
+  .map(e => [e.innerText, [...e.querySelectorAll("img")].map(i => i.complete && i.naturalWidth)]);
+"""
+
+
+def hover_first_point(browser) -> list:
+    """Inside the report's frame showing a bokeh page: move the mouse onto the first point and
+    return the tooltips that show."""
+    from selenium.webdriver.common.by import By
+
+    frame = wait_for(
+        lambda: [f for f in browser.find_elements(By.TAG_NAME, "iframe") if f.is_displayed()]
+    )[0]
+    offset = frame.rect
+    browser.switch_to.frame(frame)
+    try:
+        wait_for(lambda: browser.execute_script("return window.Bokeh?.index && "
+                                                "Object.keys(Bokeh.index).length"), 30)  # fmt: skip
+        time.sleep(1)  # the first paint
+        assert browser.execute_script(TOOLTIPS) == []
+        x, y = browser.execute_script(FIRST_POINT)
+        browser.switch_to.default_content()
+        browser.execute_cdp_cmd(
+            "Input.dispatchMouseEvent",
+            {"type": "mouseMoved", "x": offset["x"] + x, "y": offset["y"] + y},
+        )
+        browser.switch_to.frame(frame)
+        return wait_for(lambda: browser.execute_script(TOOLTIPS))
+    finally:
+        browser.switch_to.default_content()
+
+
+def test_interactive_maps_show_a_tooltip_on_hover(
+    zip_report: Path, tiny_finished: Path, browser
+) -> None:
+    """Hovering over a point of the image map shows that image's thumbnail (loaded), class and
+    file; over the word map, the word."""
+    tsv = read_tsv(tiny_finished / "results/images/digits/analysis/all/tsne.tsv")
+    first_class = sorted({r["class"] for r in tsv})[0]
+    first_file = next(r["path"] for r in tsv if r["class"] == first_class)
+    open_item(browser, zip_report, "Exploration", "Interactive maps", ("images", "digits"))
+    ((text, widths),) = hover_first_point(browser)
+    assert text.split("\n") == [first_class, first_file]
+    assert widths and all(w > 0 for w in widths), "the thumbnail did not load"
+
+    open_item(browser, zip_report, "Exploration", "Interactive maps", ("words", "glove.tiny"))
+    tips = hover_first_point(browser)
+    assert [t for t, _ in tips] == ["the (rank 1)"]  # the most frequent word, drawn first
+
+
+@pytest.mark.parametrize("form", ["html", "zip"])
+def test_retrieval_gallery_loads_every_thumbnail(request, form: str, browser) -> None:
+    from selenium.webdriver.common.by import By
+
+    page = request.getfixturevalue("report" if form == "html" else "zip_report")
+    open_item(browser, page, "Exploration", "Image retrieval", ("gallery",))
+    frame = wait_for(
+        lambda: [f for f in browser.find_elements(By.TAG_NAME, "iframe") if f.is_displayed()]
+    )[0]
+    browser.switch_to.frame(frame)
+    try:
+        images = wait_for(lambda: browser.find_elements(By.TAG_NAME, "img"))
+        loaded = wait_for(
+            lambda: browser.execute_script(
+                "const all = [...document.images];"
+                "return all.every(i => i.complete) && all.map(i => i.naturalWidth)"
+            )
+        )
+        captions = browser.find_element(By.TAG_NAME, "body").text
+    finally:
+        browser.switch_to.default_content()
+    assert len(images) == 10 * (1 + 5)  # one query per class and its 5 hits
+    assert all(w > 0 for w in loaded), loaded
+    assert "query: 0" in captions and "query: 9" in captions

@@ -48,21 +48,25 @@ def test_second_run_has_nothing_to_do(copy: Path) -> None:
 @pytest.mark.parametrize(
     ("section", "key", "value", "expected"),
     [
-        ("neighbors", "k", 4, {"neighbors_chunk": 3, "neighbors_merge": 1, "sample_neighbors": 1}),
-        ("neighbors", "sample_words", ["king"], {"sample_neighbors": 1}),
-        ("analogy", "queries", ["paris - france + italy"], {"answer_queries": 1}),
-        ("analogy", "restrict_vocab", 2000, {"evaluate_analogy_benchmark": 1}),
-        ("similarity", "benchmarks", ["simlex999"], {"score_similarity": 1}),
-        ("analysis", "tsne", {"perplexity": 2}, {"check_analysis_settings": 1, "tsne_images": 2}),
+        # the tiny config has two word stores: word-side changes rerun both, and their comparison
+        ("neighbors", "k", 4, {"neighbors_chunk": 6, "neighbors_merge": 2, "sample_neighbors": 2}),
+        ("neighbors", "sample_words", ["king"], {"sample_neighbors": 2}),
+        ("analogy", "queries", ["paris - france + italy"],
+         {"answer_queries": 2, "compare_models": 1, "map_words": 2}),
+        ("analogy", "restrict_vocab", 2000, {"evaluate_analogy_benchmark": 2, "compare_models": 1}),
+        ("similarity", "benchmarks", ["simlex999"], {"score_similarity": 2, "compare_models": 1}),
+        ("analysis", "tsne", {"perplexity": 2},
+         {"check_analysis_settings": 1, "tsne_images": 2, "map_images": 1}),
         ("analysis", "n_labels", 4,
          {"check_analysis_settings": 1, "tsne_images": 1, "kmeans_images": 1, "svm_images": 1}),
         ("analysis", "svm", {"C": 0.5}, {"svm_images": 2}),
         ("images", "layer", "fc1",
          {"extract_vgg16": 3, "gather_embeddings": 1, "tsne_images": 2, "kmeans_images": 2,
-          "svm_images": 2}),
-        ("glove", "on_bad_line", "skip",
-         {"parse_glove": 1, "neighbors_chunk": 3, "neighbors_merge": 1, "sample_neighbors": 1,
-          "answer_queries": 1, "evaluate_analogy_benchmark": 1, "score_similarity": 1}),
+          "svm_images": 2, "map_images": 1, "retrieve_images": 1, "export_projector_images": 1}),
+        ("vectors", "on_bad_line", "skip",
+         {"parse_vectors": 2, "neighbors_chunk": 6, "neighbors_merge": 2, "sample_neighbors": 2,
+          "answer_queries": 2, "evaluate_analogy_benchmark": 2, "score_similarity": 2,
+          "compare_models": 1, "map_words": 2, "export_projector_words": 2}),
     ],
 )  # fmt: skip
 def test_a_config_change_reruns_exactly_its_jobs(copy, section, key, value, expected) -> None:
@@ -81,7 +85,7 @@ def test_editing_a_script_reruns_that_rule_and_what_depends_on_it(
     script = tree / "workflow/scripts/neighbors_merge.py"
     script.write_text(script.read_text() + "\n# edited\n")
     counts = dry_run(copy, TINY, "--snakefile", str(tree / "Snakefile"))
-    assert counts == {"all": 1, "neighbors_merge": 1, "sample_neighbors": 1}
+    assert counts == {"all": 1, "neighbors_merge": 2, "sample_neighbors": 2}
 
 
 def test_scripts_read_config_only_through_params() -> None:

@@ -1,12 +1,13 @@
 """The real workflow on a real one-node SLURM cluster, through profiles/slurm.
 
 tests/slurm/cluster.sh starts the cluster (Debian's slurmctld, slurmd and munge on this machine;
-`bash tests/slurm/cluster.sh install` puts them there). Without it the tests skip, except under
-CI=true, where they fail: CI must exercise the SLURM path.
+`bash tests/system-packages.sh` puts them there). Without root or the packages the tests fail,
+naming the command: the SLURM path is part of what the suite proves.
 
-The run uses profiles/slurm as users do, plus a test profile written into the temporary
-directory that (a) fits the profile's resource requests to the test node (no GPU, few CPUs, its
-memory) and (b) sets what this accounting-less cluster needs (squeue instead of sacct).
+The run uses the shipped profiles/slurm unchanged, plus only what this cluster needs (its
+partition, squeue for job status, no account: `cluster_options`) and the README's one switch for
+a cluster without GPUs (`CPU_ONLY`); the test node is small (this machine's CPUs, no GPU), so
+nothing in the profile may ask more than such a node has.
 """
 
 from __future__ import annotations
@@ -15,7 +16,6 @@ import collections
 import hashlib
 import os
 import re
-import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -25,7 +25,7 @@ from typing import NoReturn
 import pytest
 import yaml
 
-from tests.conftest import ROOT
+from tests.conftest import ROOT, SECOND_MODEL, copy_tiny_models
 
 pytestmark = pytest.mark.slow
 
@@ -37,9 +37,9 @@ SLURM_CONF = SLURM_DIR / "etc/slurm.conf"
 VENV_BIN = Path(sys.executable).parent
 SNAKEMAKE = str(VENV_BIN / "snakemake")
 RUN_TIMEOUT_S = 900
-# rules that run in the Snakemake process itself, not as SLURM jobs: input-only targets and any
-# `localrules:` the workflow declares
-LOCAL_RULES = {"all"}
+# rules that run in the Snakemake process itself, not as SLURM jobs (`localrule: True`): the
+# target, downloads (compute nodes often have no internet) and the listing of the images
+LOCAL_RULES = {"all", "download_vectors", "get_mit67", "write_digits", "list_images"}
 
 
 def slurm_env() -> dict[str, str]:
@@ -91,64 +91,46 @@ def slurm_node() -> Iterator[dict[str, int]]:
         unavailable("tests/slurm/cluster.sh start did not finish in 300 s")
     if started.returncode != 0:
         unavailable(f"tests/slurm/cluster.sh start failed:\n{started.stdout}\n{started.stderr}")
-    cpus, mem, gres = slurm("sinfo", "-h", "-N", "-o", "%c %m %G").split()[:3]
+    cpus, mem, gres, partition = slurm("sinfo", "-h", "-N", "-o", "%c %m %G %P").split()[:4]
     gpus = re.search(r"gpu(?::[^:,(]+)?:(\d+)", gres)
-    yield {"cpus": int(cpus), "mem_mb": int(mem.rstrip("+")), "gpus": int(gpus[1]) if gpus else 0}
+    yield {
+        "cpus": int(cpus),
+        "mem_mb": int(mem.rstrip("+")),
+        "gpus": int(gpus[1]) if gpus else 0,
+        "partition": partition.rstrip("*"),
+    }
     if not was_running:
         stopped = cluster("stop")
         assert stopped.returncode == 0, stopped.stderr
 
 
-def fit_to_node(resources: dict, node: dict[str, int]) -> dict:
-    """One rule's resources as the test node can grant them: its GPUs, CPUs and memory."""
-    fitted = dict(resources)
-    wants_gpu = fitted.get("gpu") or fitted.get("gpu_model") or "gpu" in str(fitted.get("gres", ""))
-    if wants_gpu and node["gpus"] < int(fitted.get("gpu") or 1):
-        # the job runs on CPU here; 0 also overrides a gpu resource the rule itself declares
-        fitted["gpu"] = 0
-        for key in ("gpu_model", "cpus_per_gpu", "tasks_per_gpu"):
-            fitted.pop(key, None)
-        if "gpu" in str(fitted.get("gres", "")):
-            fitted.pop("gres")
-    if isinstance(fitted.get("cpus_per_task"), int):
-        fitted["cpus_per_task"] = min(fitted["cpus_per_task"], node["cpus"])
-    if isinstance(fitted.get("mem_mb"), int):
-        fitted["mem_mb"] = min(fitted["mem_mb"], node["mem_mb"])
-    return fitted
+def cluster_options(node: dict) -> list[str]:
+    """What this test cluster needs beside the shipped profile, and nothing about its size: its
+    partition (as a user gives it, with the profile's runtime and mem_mb repeated: a command-line
+    --default-resources replaces the profile's), squeue for job status (no accounting database,
+    so sacct fails), no account; plus status polling every second instead of every 10 s after
+    40 s (timing only: the test's jobs take seconds) and the logs of successful jobs kept, which
+    the test reads."""
+    defaults = yaml.safe_load((PROFILE / "profile.yaml").read_text())["default-resources"]
+    return [
+        "--default-resources",
+        *(f"{key}={value}" for key, value in defaults.items()),
+        f"slurm_partition={node['partition']}",
+        "--slurm-status-command", "squeue",
+        "--slurm-no-account",
+        "--slurm-init-seconds-before-status-checks", "2",
+        "--seconds-between-status-checks", "1",
+        "--slurm-keep-successful-logs",
+    ]  # fmt: skip
 
 
-def write_test_profile(directory: Path, node: dict[str, int]) -> Path:
-    """Given after profiles/slurm: replaces its resource entries with node-sized ones (a later
-    profile replaces whole top-level entries, so both are copies of the real ones, fitted)."""
-    real = yaml.safe_load((PROFILE / "profile.yaml").read_text())
-    # one CPU per job (not its threads) where neither the rule nor the profile sets
-    # cpus_per_task: the test node's two cores then run two jobs side by side, which halves
-    # the run; each job still runs with the threads Snakemake gives it, as in the local run
-    defaults = {"cpus_per_task": 1, **(real.get("default-resources") or {})}
-    profile = {
-        "default-resources": fit_to_node(defaults, node),
-        "set-resources": {
-            rule: fit_to_node(res, node) for rule, res in (real.get("set-resources") or {}).items()
-        },
-        # no accounting database on the test cluster: sacct fails, squeue sees finished jobs
-        # for MinJobAge=600 s
-        "slurm-status-command": "squeue",
-        # no accounts either (in plugin 2.8.0 a no-op: it tries to guess one, then goes on)
-        "slurm-no-account": True,
-        # first status query after 2 s, not 40 s, then every second, not every 10 s: the
-        # test's jobs take seconds
-        "slurm-init-seconds-before-status-checks": 2,
-        "seconds-between-status-checks": 1,
-        # keep .snakemake/slurm_logs/<rule>/<wildcards>/<jobid>.log of successful jobs too
-        "slurm-keep-successful-logs": True,
-    }
-    path = directory / "config.yaml"
-    directory.mkdir(parents=True, exist_ok=True)
-    path.write_text(yaml.safe_dump(profile, sort_keys=False))
-    return path
+# the README's one switch for a cluster without GPUs
+CPU_ONLY = ["--set-resources", "extract_vgg16:gpu=0"]
 
 
-def run_snakemake(workdir: Path, *args: str) -> str:
+def run_snakemake(
+    workdir: Path, *args: str, check: bool = True, env: dict[str, str] | None = None
+) -> str:
     cmd = [
         SNAKEMAKE,
         "--snakefile",
@@ -166,7 +148,7 @@ def run_snakemake(workdir: Path, *args: str) -> str:
             capture_output=True,
             text=True,
             check=False,
-            env=slurm_env(),
+            env={**slurm_env(), **(env or {})},
             timeout=RUN_TIMEOUT_S,
         )
     except subprocess.TimeoutExpired as timeout:
@@ -186,7 +168,7 @@ def run_snakemake(workdir: Path, *args: str) -> str:
             f"snakemake did not finish in {RUN_TIMEOUT_S} s:\n{log}\nqueue:\n{queue}"
         ) from None
     log = out.stdout + out.stderr
-    if out.returncode != 0:
+    if check and out.returncode != 0:
         raise AssertionError(f"{' '.join(cmd)} failed:\n{log}")
     return log
 
@@ -196,7 +178,12 @@ def tree_digests(directory: Path) -> dict[str, str]:
     images/<dataset>/shards/<i>.h5 files, whose number follows the split."""
 
     def split_part(parts: tuple[str, ...]) -> bool:
-        return (parts[0] == "neighbors" and len(parts) == 3) or "shards" in parts
+        # also the interactive maps: bokeh gives each document a random id
+        return (
+            (parts[0] == "neighbors" and len(parts) == 3)
+            or "shards" in parts
+            or parts[-1] == "map.html"
+        )
 
     return {
         str(path.relative_to(directory)): hashlib.sha256(path.read_bytes()).hexdigest()
@@ -214,39 +201,56 @@ def test_workflow_runs_through_slurm_and_matches_a_local_run(
     sbatch jobs keep the test short."""
     on_slurm = tmp_path / "slurm"
     on_slurm.mkdir()
-    shutil.copy(tiny_glove, on_slurm / "glove.tiny.txt")
-    test_profile = write_test_profile(tmp_path / "test-profile", slurm_node)
-
+    copy_tiny_models(tiny_glove, on_slurm)
+    # the merge fails once (injected from the test side: tests/faults): the profile's retry
+    # resubmits it, with twice the memory
+    fault = {
+        "PYTHONPATH": str(ROOT / "tests/faults"),
+        "EMBEDLAB_FAULT": f"fail-once:neighbors_merge:{tmp_path / 'merge-failed'}",
+    }
     log = run_snakemake(
-        on_slurm, "--profile", str(PROFILE), "--profile", str(test_profile),
+        on_slurm, "--profile", str(PROFILE), *cluster_options(slurm_node), *CPU_ONLY,
         "--config", "neighbors={chunks: 1}", "images={shards: 1}",
+        env=fault,
     )  # fmt: skip
+    assert (tmp_path / "merge-failed").exists(), "the injected failure did not fire"
     tiny_finished: Path = request.getfixturevalue("tiny_finished")
 
     # every job Snakemake did not run locally was a SLURM job, which completed
     run_id = re.search(r"^SLURM run ID: (\S+)$", log, re.M)
     assert run_id, log
-    remote_rules = collections.Counter(re.findall(r"^rule (\w+):$", log, re.M))
-    local_rules = collections.Counter(re.findall(r"^localrule (\w+):$", log, re.M))
+    # Snakemake's own lines, without the job logs it prints for the failed attempt (inside them
+    # the job step reports its rule as local)
+    own = re.sub(r"^Logfile [^\n]*:\n=+\n.*?^=+\n", "", log, flags=re.M | re.S)
+    remote_rules = collections.Counter(re.findall(r"^rule (\w+):$", own, re.M))
+    local_rules = collections.Counter(re.findall(r"^localrule (\w+):$", own, re.M))
     assert remote_rules, f"no job went to SLURM:\n{log}"
-    assert set(local_rules) <= LOCAL_RULES, f"unexpected local jobs: {local_rules}"
+    assert set(local_rules) <= LOCAL_RULES, f"unexpected local jobs: {local_rules}\n{log}"
     submitted = re.findall(r"^Job \d+ has been submitted with SLURM jobid (\d+) ", log, re.M)
     records = [
         line.split("|")
         for line in slurm(
-            "squeue", "-h", "-t", "all", f"--name={run_id.group(1)}", "-o", "%i|%T|%k"
+            "squeue", "-h", "-t", "all", f"--name={run_id.group(1)}", "-o", "%i|%T|%k|%m"
         ).splitlines()
     ]
-    assert sorted(job_id for job_id, _, _ in records) == sorted(submitted), (records, log)
-    assert {state for _, state, _ in records} == {"COMPLETED"}, records
-    slurm_rules = collections.Counter(
-        re.fullmatch(r"rule_(\w+?)(?:_wildcards_.*)?", comment).group(1)
-        for _, _, comment in records
-    )
+    assert sorted(job_id for job_id, *_ in records) == sorted(submitted), (records, log)
+    rule_of = {
+        job_id: re.fullmatch(r"rule_(\w+?)(?:_wildcards_.*)?", comment).group(1)
+        for job_id, _, comment, _ in records
+    }
+    failed = [(rule_of[job_id], state) for job_id, state, *_ in records if state != "COMPLETED"]
+    assert failed == [("neighbors_merge", "FAILED")], records
+    merges = sorted(
+        (int(job_id), state, mem) for job_id, state, _, mem in records
+        if rule_of[job_id] == "neighbors_merge"
+    )  # fmt: skip
+    (_, first, first_mem), (_, second, second_mem) = merges
+    assert (first, second) == ("FAILED", "COMPLETED"), merges
+    assert int(second_mem.rstrip("M")) == 2 * int(first_mem.rstrip("M")), merges
+    slurm_rules = collections.Counter(rule_of.values())
     assert slurm_rules == remote_rules, (slurm_rules, remote_rules)
     slurm_logs = on_slurm / ".snakemake/slurm_logs"
-    for job_id, _, comment in records:
-        rule = re.fullmatch(r"rule_(\w+?)(?:_wildcards_.*)?", comment).group(1)
+    for job_id, rule in rule_of.items():
         assert list((slurm_logs / f"rule_{rule}").rglob(f"{job_id}.log")), (job_id, rule)
 
     # the same results, byte for byte, as a local run (the HDF5 stores embed no timestamps:
@@ -257,3 +261,32 @@ def test_workflow_runs_through_slurm_and_matches_a_local_run(
     )
     assert slurm_results, "no results"
     assert slurm_results == local_results
+
+
+def test_start_check_names_what_no_node_can_run(slurm_node: dict, tmp_path: Path) -> None:
+    """Without the CPU-only switch, and with more threads than the node has CPUs, the run stops
+    before submitting anything and names each rule, its request, the node and the fix."""
+    if slurm_node["gpus"]:
+        pytest.skip("the test node has a GPU")
+    workdir = tmp_path / "check"
+    workdir.mkdir()
+    for name in ("glove.tiny.txt", SECOND_MODEL):  # not parsed: nothing runs
+        (workdir / name).write_text("the 0.1 0.2\n")
+    too_many = slurm_node["cpus"] * 4
+    log = run_snakemake(
+        workdir, "--profile", str(PROFILE), *cluster_options(slurm_node),
+        "--config", f"neighbors={{threads: {too_many}}}",
+        check=False,
+    )  # fmt: skip
+    assert "No SLURM node can run these jobs" in log, log
+    node = f"{slurm_node['cpus']} CPUs, 0 GPUs, {slurm_node['mem_mb']} MB"
+    partition = slurm_node["partition"]
+    assert (
+        f"rule neighbors_chunk asks {too_many} CPUs; the largest node in partition {partition}"
+        in log
+    ), log
+    assert f"{node}. Fix: --set-threads neighbors_chunk={slurm_node['cpus']}" in log, log
+    assert "rule extract_vgg16 asks 1 GPU;" in log, log
+    assert "Fix: on a CPU-only cluster: --set-resources extract_vgg16:gpu=0" in log, log
+    assert "submitted with SLURM" not in log, log
+    assert "Traceback" not in log, log

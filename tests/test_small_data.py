@@ -35,7 +35,7 @@ def photos(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def config_for(work: Path, photos: Path, tiny_glove: Path, **analysis: object) -> Path:
     shutil.copy(tiny_glove, work / "glove.tiny.txt")
     config = {
-        "glove": {"source": "glove.tiny.txt"},
+        "vectors": {"sources": [{"source": "glove.tiny.txt"}]},
         # a conv layer (no 120 M fully connected weights to draw) keeps the test short; the
         # analysis settings, which are what this test is about, stay at their defaults
         "images": {

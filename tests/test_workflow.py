@@ -6,7 +6,6 @@ import hashlib
 import json
 import os
 import re
-import shutil
 import subprocess
 import sys
 import zipfile
@@ -21,7 +20,7 @@ from embedlab.glove_text import read_glove_text
 from embedlab.neighbors import exact_neighbors
 from embedlab.store import read_neighbors, read_store
 from embedlab.tables import read_tsv
-from tests.conftest import ROOT
+from tests.conftest import ROOT, copy_tiny_models
 from tests.httpserver import FileServer, Served
 
 pytestmark = pytest.mark.slow
@@ -68,18 +67,29 @@ def job_counts(output: str) -> dict[str, int]:
 
 @pytest.fixture
 def workdir(tmp_path: Path, tiny_glove: Path) -> Path:
-    shutil.copy(tiny_glove, tmp_path / "glove.tiny.txt")
+    copy_tiny_models(tiny_glove, tmp_path)
     return tmp_path
 
 
-WORD_SIDE = {
-    "parse_glove": 1,
+WORD_SIDE = {  # per store
+    "parse_vectors": 1,
     "neighbors_merge": 1,
     "sample_neighbors": 1,
     "answer_queries": 1,
     "evaluate_analogy_benchmark": 1,
     "score_similarity": 1,
+    "map_words": 1,
+    "export_projector_words": 1,
 }
+TINY_STORES = ["glove.tiny", "tiny25"]  # .test/config/config.yaml's vectors.sources
+
+
+def word_side(stores: int, chunks: int) -> dict[str, int]:
+    """Jobs of the word side for `stores` stores (and the one comparison across them)."""
+    counts = {rule: n * stores for rule, n in WORD_SIDE.items()}
+    return {**counts, "neighbors_chunk": chunks * stores, "compare_models": 1}
+
+
 IMAGE_SIDE = {
     "write_digits": 1,
     "list_images": 1,
@@ -89,6 +99,9 @@ IMAGE_SIDE = {
     "tsne_images": 2,
     "kmeans_images": 2,
     "svm_images": 2,
+    "map_images": 1,
+    "retrieve_images": 1,
+    "export_projector_images": 1,
 }
 
 
@@ -97,8 +110,7 @@ def test_dry_run_dag_of_default_config(tmp_path: Path) -> None:
     assert job_counts(out.stdout + out.stderr) == {
         "all": 1,
         "write_bundled_glove": 1,
-        "neighbors_chunk": 4,
-        **WORD_SIDE,
+        **word_side(1, chunks=4),
         **IMAGE_SIDE,
         "extract_vgg16": 2,  # the schema's default images.shards
     }
@@ -107,16 +119,20 @@ def test_dry_run_dag_of_default_config(tmp_path: Path) -> None:
 def test_tiny_config_end_to_end(tiny_finished: Path) -> None:
     workdir = tiny_finished  # read only
     counts = job_counts((workdir.parent / "snakemake.out").read_text())
-    assert counts == {"all": 1, "neighbors_chunk": 3, **WORD_SIDE, **IMAGE_SIDE}
-    store = read_store(workdir / "results/glove/glove.tiny.h5")
+    assert counts == {"all": 1, **word_side(len(TINY_STORES), chunks=3), **IMAGE_SIDE}
+    store = read_store(workdir / "results/vectors/glove.tiny.h5")
     parsed = read_glove_text(workdir / "glove.tiny.txt")
     assert store.words == parsed.words and len(store) == 3000
     assert store.vectors.tobytes() == parsed.vectors.tobytes()
     assert store.attrs["source"] == "glove.tiny.txt"
-    log = (workdir / "logs/glove/parse_glove_glove.tiny.log").read_text()
+    log = (workdir / "logs/vectors/parse_vectors_glove.tiny.log").read_text()
     assert "3000 words x 50" in log
+    # the second model: its own store, from its own file
+    second = read_store(workdir / "results/vectors/tiny25.h5")
+    assert second.words == parsed.words[:2000] and second.dim == 25
+    assert second.vectors.tobytes() == read_glove_text(workdir / "tiny25.txt").vectors.tobytes()
     # every job has its log and its benchmark file
-    for rule in {**WORD_SIDE, **IMAGE_SIDE}:
+    for rule in {**word_side(2, 3), **IMAGE_SIDE}:
         assert list((workdir / "logs").rglob(f"{rule}*.log")), rule
         assert list((workdir / "benchmarks").rglob(f"{rule}*.tsv")), rule
     # no temporary file of the atomic writer is left anywhere
@@ -180,8 +196,8 @@ def test_image_scores_equal_an_independent_scikit_learn_computation(
         confusion_matrix,
         normalized_mutual_info_score,
     )
-    from sklearn.preprocessing import StandardScaler
-    from sklearn.svm import SVC
+    from sklearn.preprocessing import normalize
+    from sklearn.svm import LinearSVC
 
     images = tiny_finished / "results/images/digits"
     with h5py.File(images / "embeddings.h5", "r") as f:
@@ -204,12 +220,12 @@ def test_image_scores_equal_an_independent_scikit_learn_computation(
     assert kmeans["nmi"] == pytest.approx(normalized_mutual_info_score(labels, clusters), abs=1e-9)
     assert kmeans["ari"] == pytest.approx(adjusted_rand_score(labels, clusters), abs=1e-9)
 
-    # linear SVM (C = analysis.svm.C = 1.0) on features standardised with the train split's
-    # statistics, trained on the train split, scored on the test split
+    # linear SVM (liblinear's problem) on L2-normalised features, C from analysis.svm.C_grid
+    # (chosen by cross-validation), trained on the train split, scored on the test split
     train, test = split == "train", split == "test"
-    scaler = StandardScaler().fit(x[train])
-    model = SVC(kernel="linear", C=1.0).fit(scaler.transform(x[train]), labels[train])
-    predicted = model.predict(scaler.transform(x[test]))
+    assert svm["C"] in (0.1, 1.0, 10.0) and len(svm["cv"]) == 3
+    model = LinearSVC(C=svm["C"], tol=1e-10, max_iter=1_000_000)
+    predicted = model.fit(normalize(x[train]), labels[train]).predict(normalize(x[test]))
     assert svm["n_train"] == train.sum() and svm["n_test"] == test.sum()
     assert svm["accuracy"] == pytest.approx(np.mean(predicted == labels[test]), abs=1e-12)
     assert svm["mean_per_class_accuracy"] == pytest.approx(
@@ -224,19 +240,18 @@ def test_bad_line_fails_the_job_and_leaves_no_store(workdir: Path) -> None:
         fh.write("broken 1 2 3\n")
     # --keep-incomplete: Snakemake keeps what a failed job wrote, so only the job's own atomic
     # writing can keep a half-written store away
-    target = "results/glove/glove.tiny.h5"
+    target = "results/vectors/glove.tiny.h5"
     out = snakemake(workdir, target, "--keep-incomplete", check=False)
     assert out.returncode != 0
-    log = (workdir / "logs/glove/parse_glove_glove.tiny.log").read_text()
+    log = (workdir / "logs/vectors/parse_vectors_glove.tiny.log").read_text()
     assert "glove.tiny.txt:3001: expected 50 values after the word, found 3" in log
-    assert list((workdir / "results").rglob("*")) in ([], [workdir / "results/glove"])
+    assert list((workdir / "results").rglob("*")) in ([], [workdir / "results/vectors"])
     config = workdir / "skip.yaml"
-    config.write_text(
-        yaml.safe_dump({"glove": {"source": "glove.tiny.txt", "on_bad_line": "skip"}})
-    )
+    skip = {"sources": [{"source": "glove.tiny.txt"}], "on_bad_line": "skip"}
+    config.write_text(yaml.safe_dump({"vectors": skip}))
     snakemake(workdir, target, configfile=config)
     assert len(read_store(workdir / target)) == 3000
-    assert [p.name for p in (workdir / "results/glove").iterdir()] == ["glove.tiny.h5"]
+    assert [p.name for p in (workdir / "results/vectors").iterdir()] == ["glove.tiny.h5"]
 
 
 def test_url_source_downloads_extracts_and_parses(tmp_path: Path, tiny_glove: Path) -> None:
@@ -252,35 +267,40 @@ def test_url_source_downloads_extracts_and_parses(tmp_path: Path, tiny_glove: Pa
         config.write_text(
             yaml.safe_dump(
                 {
-                    "glove": {
-                        "source": server.url("/glove.test.zip"),
-                        "dims": [50],
-                        "checksum": "md5:" + hashlib.md5(body).hexdigest(),
+                    "vectors": {
+                        "sources": [
+                            {
+                                "source": server.url("/glove.test.zip"),
+                                "dims": [50],
+                                "checksum": "md5:" + hashlib.md5(body).hexdigest(),
+                            }
+                        ]
                     }
                 }
             )
         )
-        out = snakemake(work, "results/glove/glove.test.50d.h5", configfile=config)
+        out = snakemake(work, "results/vectors/glove.test.50d.h5", configfile=config)
     counts = job_counts(out.stdout + out.stderr)
-    assert counts == {"download_glove": 1, "extract_glove": 1, "parse_glove": 1}
-    assert (work / "resources/glove/glove.test.50d.txt").read_bytes() == tiny_glove.read_bytes()
-    store = read_store(work / "results/glove/glove.test.50d.h5")
+    assert counts == {"download_vectors": 1, "extract_vectors": 1, "parse_vectors": 1}
+    assert (work / "resources/vectors/glove.test.50d.txt").read_bytes() == tiny_glove.read_bytes()
+    store = read_store(work / "results/vectors/glove.test.50d.h5")
     assert len(store) == 3000 and store.words[:2] == ["the", ","]
-    assert "resuming" in (work / "logs/glove/download_glove.log").read_text()
+    log = work / "logs/vectors/download_vectors_glove.test.zip.log"
+    assert "resuming" in log.read_text()
 
 
 @pytest.mark.parametrize(
     ("config", "message"),
     [
         (
-            {"glove": {"sourse": "bundled"}},
-            "unknown key glove.sourse (known: source, dims, checksum, on_bad_line, "
-            "download_retries, timeout_s)",
+            {"vectors": {"source": "bundled"}},
+            "unknown key vectors.source (known: sources, on_bad_line, download_retries,",
         ),
-        ({"glove": {"dims": "50"}}, "glove.dims = '50': must be a list"),
-        ({"glove": {"on_bad_line": "ignore"}}, "glove.on_bad_line = 'ignore': must be one of"),
-        ({"glove": {"source": "bundled", "dims": [100]}}, "holds only the 50d vectors"),
-        ({"extra": 1}, "unknown key extra (known: glove, neighbors"),
+        ({"vectors": {"sources": [{"source": "x", "dims": "50"}]}}, "dims = '50': must be a list"),
+        ({"vectors": {"on_bad_line": "ignore"}}, "vectors.on_bad_line = 'ignore': must be one of"),
+        ({"vectors": {"sources": [{"source": "bundled", "dims": [100]}]}}, "only the 50d vectors"),
+        ({"extra": 1}, "unknown key extra (known: vectors, neighbors"),
+        ({"glove": {"source": "bundled"}}, "the `glove:` section is now `vectors:`"),
     ],
 )
 def test_bad_config_stops_before_any_job(tmp_path: Path, config: dict, message: str) -> None:
@@ -294,14 +314,14 @@ def test_bad_config_stops_before_any_job(tmp_path: Path, config: dict, message: 
 
 def test_default_config_writes_the_published_file(tmp_path: Path) -> None:
     """What `make run` does: the bundled vectors, written byte-identical and parsed exactly."""
-    store_path = "results/glove/glove.6B.50d.h5"  # the rest of `make run` is timed by bench/
+    store_path = "results/vectors/glove.6B.50d.h5"  # the rest of `make run` is timed by bench/
     snakemake(tmp_path, store_path, configfile=ROOT / "config/config.yaml")
-    text = tmp_path / "resources/glove/glove.6B.50d.txt"
+    text = tmp_path / "resources/vectors/glove.6B.50d.txt"
     assert text.stat().st_size == 171_350_079
     published = "d8f717f8dd4b545cb7f418ef9f3d0c3e6e68a6f48b97d32f8b7aae40cb31f96f"
     with open(text, "rb") as fh:  # hashed here, not taken from the code's table or attribute
         assert hashlib.file_digest(fh, "sha256").hexdigest() == published
-    store = read_store(tmp_path / "results/glove/glove.6B.50d.h5")
+    store = read_store(tmp_path / "results/vectors/glove.6B.50d.h5")
     assert store.attrs["source_sha256"] == published
     assert store.vectors.shape == (400_000, 50)
     assert store.words[14798] == "nan" and np.isfinite(store.vectors).all()

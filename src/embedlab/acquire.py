@@ -1,4 +1,4 @@
-"""Getting GloVe text files: resumable checked downloads, zip extraction, and the bundled vectors.
+"""Getting word-vector files: resumable checked downloads, zip extraction, and the bundled vectors.
 
 Every file is written under a temporary name and renamed only after its size and checksum match,
 so a later run never mistakes a partial or corrupt file for a finished one. A download keeps its
@@ -115,7 +115,10 @@ def download(
     dest = Path(dest)
     dest.parent.mkdir(parents=True, exist_ok=True)
     part = dest.with_name(dest.name + ".part")
-    advice = f"Download it yourself and set glove.source to the local path, or check {url}."
+    advice = (
+        "Download it yourself and set its vectors.sources[].source to the local path, "
+        f"or check {url}."
+    )
     failures = 0
     while True:
         have = part.stat().st_size if part.exists() else 0
@@ -176,7 +179,8 @@ def _fetch_once(
         if expected.size is not None and total is not None and total != expected.size:
             raise AcquisitionError(
                 f"downloading {url}: the server announces {total:,} bytes, expected "
-                f"{expected.size:,}. Check the URL or set glove.source to a local copy."
+                f"{expected.size:,}. Check the URL or set its vectors.sources[].source "
+                "to a local copy."
             )
         with (
             open(part, "ab" if have else "wb") as out,
@@ -198,7 +202,8 @@ def zip_member(archive: str | os.PathLike[str], name: str) -> str:
         if Path(member).name == name:
             return member
     raise AcquisitionError(
-        f"{archive} has no member {name}; it holds {', '.join(names[:10])}. Check glove.dims."
+        f"{archive} has no member {name}; it holds {', '.join(names[:10])}. "
+        "Check vectors.sources[].dims."
     )
 
 

@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 N_LABELS = "analysis.n_labels"
 PERPLEXITY = "analysis.tsne.perplexity"
 PCA_COMPONENTS = "analysis.pca_components"
+TSNE_PCA = "analysis.tsne.pca_components"
+CV_FOLDS = "analysis.svm.cv_folds"
 MIN_TSNE_POINTS = 4  # perplexity >= 1 needs (N - 1) / 3 >= 1
 
 
@@ -100,6 +102,34 @@ def pca_components_for(
         top,
         [f"{PCA_COMPONENTS} {requested} -> {top}: the '{subset}' subset has {n_samples} images"],
     )
+
+
+def tsne_pca_for(requested: int, n_samples: int, n_features: int) -> Resolved:
+    """Principal components t-SNE runs on: at most min(samples, features); the full features
+    (no PCA) when that bound is below the request."""
+    top = min(n_samples, n_features)
+    if requested < top:
+        return Resolved(requested)
+    return Resolved(None, [f"{TSNE_PCA} {requested}: the data have {n_samples} x {n_features}; "
+                           "t-SNE runs on the features themselves"])  # fmt: skip
+
+
+def cv_folds_for(requested: int, smallest_class: int, fixed: bool) -> Resolved:
+    """Cross-validation folds: at most the training images of the smallest class (at least 2)."""
+    if requested <= smallest_class:
+        return Resolved(requested)
+    if fixed or smallest_class < 2:
+        raise _refuse(
+            CV_FOLDS, requested,
+            f"the smallest class has {smallest_class} training images",
+            "Set analysis.svm.cv_folds to at most that (at least 2 are needed), or set "
+            "analysis.svm.C to skip the cross-validation.",
+        )  # fmt: skip
+    return Resolved(
+        smallest_class,
+        [f"{CV_FOLDS} {requested} -> {smallest_class}: the smallest class has {smallest_class} "
+         "training images"],
+    )  # fmt: skip
 
 
 def subset_classes(labels: Sequence[str], n_labels: int | None) -> list[str]:

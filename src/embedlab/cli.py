@@ -164,7 +164,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="nearest neighbours of one word",
         description=f"The k nearest neighbours of WORD, the word itself excluded. {CASE_RULE}",
     )
-    p.add_argument("store", help="word store (embedlab convert, or results/glove/<name>.h5)")
+    p.add_argument("store", help="word store (embedlab convert, or results/vectors/<name>.h5)")
     p.add_argument("word")
     p.add_argument("-k", type=int, default=10, help="how many, 1..N-1 (default: 10)")
     p.add_argument("--metric", choices=["cosine", "euclidean"], default="cosine")
@@ -182,7 +182,7 @@ def build_parser() -> argparse.ArgumentParser:
             f"{CASE_RULE}"
         ),
     )
-    p.add_argument("store", help="word store (embedlab convert, or results/glove/<name>.h5)")
+    p.add_argument("store", help="word store (embedlab convert, or results/vectors/<name>.h5)")
     p.add_argument("query")
     p.add_argument(
         "-k",

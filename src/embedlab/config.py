@@ -128,7 +128,7 @@ def show(value: object, limit: int = 60) -> str:
 
 
 def key_path(path: Iterable[object]) -> str:
-    """'neighbors.k', 'glove.dims[1]'; '(top level)' for the whole config."""
+    """'neighbors.k', 'vectors.sources[1].dims'; '(top level)' for the whole config."""
     text = ""
     for part in path:
         text += f"[{part}]" if isinstance(part, int) else f".{part}" if text else str(part)
@@ -155,6 +155,9 @@ def describe(error: ValidationError) -> str:
         prefix = "" if where == "(top level)" else where + "."
         keys = ", ".join(prefix + str(name) for name in unknown)
         return f"unknown key {keys} (known: {', '.join(known)})"
+    if error.validator == "required" and isinstance(error.instance, dict):
+        missing = ", ".join(str(k) for k in rule if k not in error.instance)
+        return f"{where}: key {missing} is required (config/README.md says what it takes)"
     phrases = {
         "type": lambda: f"must be {type_phrase(rule)}",
         "enum": lambda: "must be one of " + ", ".join(show(v) for v in rule),

@@ -49,10 +49,11 @@ snakemake -n --config neighbors='{k: 20}'
 snakemake -n --config neighbors='{k: 20, metric: euclidean, max_words: 10000}'
 # Stanford's glove.6B.zip, two of its members (862 MB download; size and MD5 checked)
 snakemake -n --config \\
-    glove="{source: 'https://nlp.stanford.edu/data/glove.6B.zip', dims: [50, 300]}"
-# any GloVe-format text file you have, here the one `make run` wrote (glove.checksum: null
-# checks the digest known for its name; a file of another name is parsed unchecked)
-snakemake -n --config glove="{source: resources/glove/glove.6B.50d.txt, checksum: null}"
+    vectors="{sources: [{source: 'https://nlp.stanford.edu/data/glove.6B.zip', dims: [50, 300]}]}"
+# any vector file you have, here the one `make run` wrote (checksum: null checks the digest
+# known for its name; a file of another name is parsed unchecked), beside the bundled vectors
+snakemake -n --config \\
+    vectors="{sources: [{source: bundled}, {source: resources/vectors/glove.6B.50d.txt, name: my}]}"
 snakemake -n --config images="{dataset: mit67, weights: imagenet}" analysis="{svm: {C: 0.5}}"
 # a mistake stops before any job: "Invalid configuration: neighbors.k = -3: minimum is 1"
 snakemake -n --config neighbors='{k: -3}'
@@ -119,6 +120,9 @@ def leaves(schema: Mapping[str, Any], prefix: str = "") -> Iterator[tuple[str, M
             yield from leaves(sub, path + ".")
         else:
             yield path, sub
+            items = sub.get("items", {})
+            if "array" in schema_types(sub) and "properties" in items:  # a list of mappings
+                yield from leaves(items, path + "[].")
 
 
 def section(name: str, schema: Mapping[str, Any]) -> str:

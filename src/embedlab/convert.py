@@ -45,8 +45,9 @@ def convert(
     sha256 = file_digests(text, ["sha256"])["sha256"]
     if expected_sha256 and sha256 != expected_sha256.lower():
         raise GloveFormatError(
-            f"{text}: SHA-256 is {sha256}, expected {expected_sha256} (glove.checksum). "
-            "Use the file you pinned, or update glove.checksum if you changed the file on purpose."
+            f"{text}: SHA-256 is {sha256}, expected {expected_sha256} "
+            "(vectors.sources[].checksum). "
+            "Use the file you pinned, or update that checksum if you changed the file on purpose."
         )
     for problem in parsed.problems:
         log.warning("%s:%d: skipped: %s", text, problem.lineno, problem.problem)

@@ -26,7 +26,8 @@ BOM = b"\xef\xbb\xbf"
 TOO_FEW, TOO_MANY, NOT_NUMBER, NOT_FINITE, EMPTY_WORD, BAD_UTF8, DUPLICATE = range(1, 8)
 
 ADVICE = (
-    "Fix or remove the line, or set glove.on_bad_line: skip (embedlab convert --on-bad-line skip) "
+    "Fix or remove the line, or set vectors.on_bad_line: skip "
+    "(embedlab convert --on-bad-line skip) "
     "to drop bad lines and count them in the log."
 )
 
@@ -75,7 +76,7 @@ def _infer_dim(path: Path, first_line: bytes) -> int:
     if len(fields) < 2:
         raise GloveFormatError(
             f"{path}:1: cannot infer the vector dimension: the first line has no values "
-            f"({first_line[:80]!r}). Pass the dimension explicitly (glove.dims / --dim)."
+            f"({first_line[:80]!r}). Pass the dimension explicitly (--dim)."
         )
     return len(fields) - 1
 

@@ -1,4 +1,5 @@
-"""Scores of an image-embedding space: class selection, KMeans (NMI, ARI), linear SVM.
+"""Scores of an image-embedding space: class selection, KMeans (NMI, ARI), linear SVM (the
+published protocol, :mod:`embedlab.svm_protocol`).
 
 Every analysis rule starts from :func:`load_analysis` (the rows of the first ``n_labels`` classes
 of ``embeddings.h5``, read by :func:`embedlab.embeddings_file.read_embeddings`) and ends with
@@ -23,24 +24,24 @@ from sklearn.metrics import (
     balanced_accuracy_score,
     confusion_matrix,
     normalized_mutual_info_score,
-    precision_recall_fscore_support,
 )
-from sklearn.preprocessing import StandardScaler
-from sklearn.svm import SVC
 
 from embedlab.analysis_settings import N_LABELS, n_labels_for
 from embedlab.atomic import atomic_output
 from embedlab.embeddings_file import ImageEmbeddings, read_embeddings
+from embedlab.svm_protocol import (
+    SVM_DESCRIPTION,
+    SVM_PROTOCOL,
+    Rotated,
+    choose_c,
+    confused_pairs,
+    fit_linear_svm,
+    l2_normalise,
+    per_class_rows,
+)
 
 # KMeans restarts: fixed, so that the result depends only on the seed.
 KMEANS_N_INIT = 10
-SVM_DESCRIPTION = "sklearn.svm.SVC(kernel='linear'), one-vs-one, libsvm"
-SVM_WHY = (
-    "exact hinge-loss SVM (libsvm's dual solver): no convergence warnings or random coordinate "
-    "order as with LinearSVC's liblinear when D (4096) >> N, and cheap at this N"
-)
-
-
 # --- selecting classes --------------------------------------------------------------------------
 
 
@@ -164,45 +165,53 @@ def _check_split(labels: np.ndarray, split: np.ndarray, classes: list[str]) -> N
 
 
 def svm_scores(
-    x: np.ndarray, labels: np.ndarray, split: np.ndarray, svm_c: float = 1.0
+    x: np.ndarray,
+    labels: np.ndarray,
+    split: np.ndarray,
+    svm_c: float | None = None,
+    c_grid: Sequence[float] = (0.1, 1.0, 10.0),
+    cv_folds: int = 3,
+    seed: int = 0,
+    progress: Any = None,
 ) -> tuple[dict[str, Any], np.ndarray]:
-    """Linear SVM on standardised features, trained on the train split, scored on the test split.
-
-    The scaler is fit on the training rows only, so nothing about the test rows leaks into the
-    model. Returns the scores and the confusion matrix (rows: true class, columns: predicted).
-    """
+    """The published protocol (:mod:`embedlab.svm_protocol`): L2-normalised features, linear SVM
+    trained on the train split with C fixed (`svm_c`) or chosen from `c_grid` by seeded
+    stratified `cv_folds`-fold cross-validation on the train split only, scored on the test split.
+    Returns the scores and the confusion matrix (rows: true class, columns: predicted)."""
     classes = _check_classes(labels)
     _check_split(labels, split, classes)
-    if svm_c <= 0:
-        raise ValueError(f"svm_C must be positive, got {svm_c}")
+    if svm_c is not None and svm_c <= 0:
+        raise ValueError(f"analysis.svm.C must be positive, got {svm_c}")
     train, test = split == "train", split == "test"
-    scaler = StandardScaler().fit(x[train])
-    model = SVC(kernel="linear", C=svm_c).fit(scaler.transform(x[train]), labels[train])
-    predicted = model.predict(scaler.transform(x[test]))
+    features = l2_normalise(x)
+    rotated = Rotated(features[train])
+    cv: list[dict[str, Any]] = []
+    if svm_c is None:
+        svm_c, cv = choose_c(
+            features[train], labels[train], c_grid, cv_folds, seed, rotated, progress
+        )
+    model = fit_linear_svm(features[train], labels[train], svm_c, classes, rotated)
+    predicted = model.predict(features[test])
     truth = labels[test]
     cm = confusion_matrix(truth, predicted, labels=classes)
-    precision, recall, f1, support = precision_recall_fscore_support(
-        truth, predicted, labels=classes, zero_division=0
-    )
+    per_class = per_class_rows(cm, classes)
     scores = {
         "classifier": SVM_DESCRIPTION,
-        "why": SVM_WHY,
+        "protocol": SVM_PROTOCOL,
         "C": float(svm_c),
-        "standardised": "StandardScaler fit on the train split only",
+        "C_chosen_by": f"{cv_folds}-fold stratified CV on the train split, seed {seed}"
+        if cv
+        else "analysis.svm.C",
+        "cv": cv,
+        "features": "L2-normalised rows",
+        "solver_iterations": model.iterations,
         "n_train": int(train.sum()),
         "n_test": int(test.sum()),
         "classes": classes,
         "accuracy": float(np.trace(cm) / cm.sum()),
         "mean_per_class_accuracy": float(balanced_accuracy_score(truth, predicted)),
-        "per_class": {
-            c: {
-                "precision": float(precision[i]),
-                "recall": float(recall[i]),
-                "f1": float(f1[i]),
-                "support": int(support[i]),
-            }
-            for i, c in enumerate(classes)
-        },
+        "per_class_accuracy": {row[0]: float(row[3]) for row in per_class},  # type: ignore[arg-type]
+        "most_confused": confused_pairs(cm, classes),
         "confusion_matrix": cm.tolist(),
         "confusion_matrix_axes": "rows: true class, columns: predicted class (order of classes)",
     }

@@ -67,7 +67,7 @@ def write_store(
 def check_hdf5(path: str | os.PathLike[str]) -> Path:
     """`path`, if it is an HDF5 file; otherwise an error saying how to make a store."""
     path = Path(path)
-    make = "`snakemake --cores all` writes results/glove/<name>.h5"
+    make = "`snakemake --cores all` writes results/vectors/<name>.h5"
     if not path.exists():
         raise FileNotFoundError(
             f"{path}: no such store; make it with `embedlab convert GLOVE.txt {path}` ({make})"
@@ -84,7 +84,7 @@ def read_store(path: str | os.PathLike[str]) -> WordStore:
     path = check_hdf5(path)
     make = (
         "make a store with `embedlab convert GLOVE.txt STORE.h5` (`snakemake --cores all` "
-        "writes results/glove/<name>.h5)"
+        "writes results/vectors/<name>.h5)"
     )
     with h5py.File(path, "r") as f:
         if f.attrs.get("format") != FORMAT or "vectors" not in f or "words" not in f:

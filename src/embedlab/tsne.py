@@ -23,6 +23,14 @@ N_ITER = 750
 # Chosen by bench/tsne.py on this machine: fastest at equal KL divergence.
 DEFAULT_TSNE_METHOD = "opentsne-bh"
 TSNE_WHY = "fastest at equal KL divergence in bench/tsne.py on this machine"
+# From this many points on, the FFT gradient (O(N)) beats Barnes-Hut (O(N log N)); openTSNE's
+# own "auto" rule uses the same bound.
+FFT_FROM = 10_000
+
+
+def method_for(n_samples: int) -> str:
+    """The t-SNE method the pipeline uses for `n_samples` points."""
+    return "opentsne-fft" if n_samples >= FFT_FROM else DEFAULT_TSNE_METHOD
 
 
 @dataclass(frozen=True)
@@ -178,12 +186,29 @@ def tsne_embed(
     )
 
 
+def pca_reduce(x: np.ndarray, components: int | None, seed: int) -> tuple[np.ndarray, float]:
+    """The first `components` principal components of `x` (None: `x` itself) and the fraction
+    of variance they keep; t-SNE runs on them (its neighbours are dominated by noise directions
+    in 4096-d, and the affinities cost O(N D))."""
+    if components is None:
+        return np.asarray(x, dtype=np.float64), 1.0
+    from sklearn.decomposition import PCA
+
+    pca = PCA(n_components=components, random_state=seed, svd_solver="randomized")
+    reduced = pca.fit_transform(np.asarray(x, dtype=np.float32))
+    return np.asarray(reduced, dtype=np.float64), float(pca.explained_variance_ratio_.sum())
+
+
 def tsne_record(result: TSNEResult, n_features: int, classes: Sequence[str]) -> dict[str, Any]:
     """What tsne.json says about a map: implementation, exact and reported KL, settings."""
     return {
         "method": result.method,
         "implementation": result.implementation,
-        "why": TSNE_WHY if result.method == DEFAULT_TSNE_METHOD else "chosen by the caller",
+        "why": TSNE_WHY
+        if result.method == DEFAULT_TSNE_METHOD
+        else f"FFT gradient from {FFT_FROM} points on (openTSNE's own rule)"
+        if result.method == "opentsne-fft"
+        else "chosen by the caller",
         "kl_divergence": result.kl_divergence,
         "kl_divergence_note": "exact KL(P||Q) of the final map; P from exact 3*perplexity NN",
         "kl_divergence_reported": round(result.kl_divergence_reported, 6),

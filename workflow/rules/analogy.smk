@@ -4,7 +4,7 @@
 
 rule answer_queries:
     input:
-        store="results/glove/{name}.h5",
+        store="results/vectors/{name}.h5",
     output:
         tsv="results/analogy/{name}/queries.tsv",
         html=report(
@@ -19,7 +19,7 @@ rule answer_queries:
     benchmark:
         "benchmarks/analogy/answer_queries_{name}.tsv"
     resources:
-        mem_mb=lambda wc, input: 1024 + 3 * input.size_mb,
+        mem_mb=lambda wc, input, attempt: (1024 + 3 * input.size_mb) * attempt,
     params:
         queries=config["analogy"]["queries"],
         k=config["analogy"]["k"],
@@ -29,7 +29,7 @@ rule answer_queries:
 
 rule evaluate_analogy_benchmark:
     input:
-        store="results/glove/{name}.h5",
+        store="results/vectors/{name}.h5",
         questions=GOOGLE_QUESTIONS,
     output:
         tsv="results/analogy/{name}/google.tsv",
@@ -54,7 +54,7 @@ rule evaluate_analogy_benchmark:
         "benchmarks/analogy/evaluate_analogy_benchmark_{name}.tsv"
     threads: config["analogy"]["threads"]
     resources:
-        mem_mb=lambda wc, input: 1024 + 3 * input.size_mb,
+        mem_mb=lambda wc, input, attempt: (1024 + 3 * input.size_mb) * attempt,
     params:
         restrict_vocab=config["analogy"]["restrict_vocab"],
         lowercase=config["analogy"]["lowercase"],
@@ -64,7 +64,7 @@ rule evaluate_analogy_benchmark:
 
 rule score_similarity:
     input:
-        store="results/glove/{name}.h5",
+        store="results/vectors/{name}.h5",
         pairs=similarity_files,
     output:
         tsv="results/similarity/{name}.tsv",
@@ -80,8 +80,52 @@ rule score_similarity:
     benchmark:
         "benchmarks/similarity/score_similarity_{name}.tsv"
     resources:
-        mem_mb=lambda wc, input: 1024 + 3 * input.size_mb,
+        mem_mb=lambda wc, input, attempt: (1024 + 3 * input.size_mb) * attempt,
     params:
         benchmarks=config["similarity"]["benchmarks"],
     script:
         "../scripts/score_similarity.py"
+
+
+rule compare_models:
+    input:
+        stores=expand("results/vectors/{name}.h5", name=store_names()),
+        google=expand("results/analogy/{name}/google.tsv", name=store_names()),
+        similarity=expand("results/similarity/{name}.tsv", name=store_names()),
+        queries=expand("results/analogy/{name}/queries.tsv", name=store_names()),
+    output:
+        tsv="results/comparison/models.tsv",
+        html=report(
+            "results/comparison/models.html",
+            caption="../report/comparison.rst",
+            category="Word space",
+            subcategory="Models compared",
+            labels={"model": "all models", "table": "scores"},
+        ),
+        png=report(
+            "results/comparison/models.png",
+            caption="../report/comparison_plot.rst",
+            category="Word space",
+            subcategory="Models compared",
+            labels={"model": "all models", "table": "scores (plot)"},
+        ),
+        queries="results/comparison/queries.tsv",
+        queries_html=report(
+            "results/comparison/queries.html",
+            caption="../report/comparison_queries.rst",
+            category="Word space",
+            subcategory="Models compared",
+            labels={"model": "all models", "table": "analogy answers"},
+        ),
+    log:
+        "logs/analogy/compare_models.log",
+    benchmark:
+        "benchmarks/analogy/compare_models.tsv"
+    resources:
+        mem_mb=lambda wc, attempt: 1024 * attempt,
+    params:
+        names=store_names(),
+        restrict_vocab=config["analogy"]["restrict_vocab"],
+        lowercase=config["analogy"]["lowercase"],
+    script:
+        "../scripts/compare_models.py"

@@ -9,33 +9,50 @@ from snakemake.exceptions import WorkflowError
 from embedlab.analogy import data_file
 from embedlab.config import check_config, given_keys, load_schema
 from embedlab.similarity import benchmark_file
-from embedlab.sources import ConfigError, glove_source
+from embedlab.slurm_fit import query_nodes, request_of, unfit
+from embedlab.sources import ConfigError, reject_old_keys, vector_set
 
 # --config strings typed as the schema says, defaults filled in, one short line per problem
-CONFIG_SCHEMA = Path(workflow.basedir) / "workflow/schemas/config.schema.yaml"
+# (relative to this file, so that it is found when the workflow is used as a module)
+CONFIG_SCHEMA = workflow.source_path("../schemas/config.schema.yaml")
 # the keys the user gave (a default may adapt to the data, a value the user set may not)
 GIVEN_KEYS = given_keys(config)
 try:
+    reject_old_keys(config)
     config.update(check_config(config, load_schema(CONFIG_SCHEMA)))
-    GLOVE = glove_source(
-        config["glove"]["source"], config["glove"]["dims"], config["glove"]["checksum"]
-    )
+    VECTORS = vector_set(config["vectors"]["sources"])
 except ConfigError as error:
     raise WorkflowError(f"Invalid configuration: {error}") from None
 
 
-def glove_text(wildcards):
-    """The GloVe text file a store is parsed from."""
-    if GLOVE.kind == "text":
-        return GLOVE.location
-    return f"resources/glove/{wildcards.name}.txt"
+def store_names():
+    """The word-vector stores of this run, in config order (results/vectors/<name>.h5)."""
+    return list(VECTORS.names)
 
 
-def glove_archive():
-    """The zip archive members are extracted from: downloaded, or the user's local file."""
-    if GLOVE.kind == "url":
-        return f"resources/glove/{GLOVE.archive}"
-    return GLOVE.location
+def names_pattern(names):
+    """A wildcard constraint matching exactly `names` (never an empty pattern)."""
+    return "|".join(re.escape(n) for n in names) or "(?!)"
+
+
+def vector_file(wildcards):
+    """The vector file a store is parsed from: written, extracted, downloaded or the user's."""
+    source = VECTORS.of(wildcards.name)
+    if source.kind == "bundled":
+        return "resources/vectors/glove.6B.50d.txt"
+    if source.is_zip:
+        return f"resources/vectors/{wildcards.name}.txt"
+    if source.kind == "url":
+        return f"resources/vectors/download/{source.file_name}"
+    return source.location
+
+
+def vector_archive(wildcards):
+    """The zip archive a member is extracted from: downloaded, or the user's local file."""
+    source = VECTORS.of(wildcards.name)
+    if source.kind == "url":
+        return f"resources/vectors/download/{source.file_name}"
+    return source.location
 
 
 def digest_param(digest):
@@ -69,9 +86,9 @@ def similarity_files(wildcards):
 
 
 def word_outputs(name):
-    """Everything the word side produces for one GloVe store."""
+    """Everything the word side produces for one word-vector store."""
     return [
-        f"results/glove/{name}.h5",
+        f"results/vectors/{name}.h5",
         f"results/neighbors/{name}.h5",
         f"results/neighbors/{name}.tsv",
         f"results/neighbors/{name}.sample.tsv",
@@ -127,18 +144,68 @@ def image_outputs():
     return files
 
 
+COMPARISON_OUTPUTS = [
+    "results/comparison/models.tsv",
+    "results/comparison/models.png",
+    "results/comparison/queries.tsv",
+]
+
+
 def all_outputs():
-    return [
-        path for name in GLOVE.names for path in word_outputs(name)
-    ] + image_outputs()
+    return (
+        [path for name in store_names() for path in word_outputs(name)]
+        + COMPARISON_OUTPUTS
+        + image_outputs()
+    )
 
 
 def finished_message():
     """What a user needs after a run: where the results are and how to see them."""
-    words = ", ".join(f"results/*/{name}*" for name in GLOVE.names)
+    words = ", ".join(f"results/*/{name}*" for name in store_names())
     return (
-        f"embedlab: done. Word space: {words}; image space: results/images/{image_set()}/ "
+        f"embedlab: done. Word space: {words}, results/comparison/; image space: results/images/{image_set()}/ "
         "(every path: README.md, 'Output path scheme').\n"
         "  Report: make report (or snakemake --report results/report.html), then open "
         "results/report.html."
     )
+
+
+def check_cluster_fit():
+    """With the SLURM executor: stop before anything is submitted when a job asks for more than
+    any node of its partition has (SLURM would leave it pending, or sbatch reject it tersely).
+    """
+    plugin = workflow.executor_plugin
+    if plugin is None or plugin.name != "slurm" or not workflow.is_main_process:
+        return
+    jobs = [job for job in workflow.dag.needrun_jobs() if not job.is_local]
+    if not jobs:
+        return
+    try:
+        nodes = query_nodes()
+    except (OSError, RuntimeError) as error:
+        raise WorkflowError(f"Cannot check the cluster's nodes: {error}") from None
+    problems = unfit((request_of(job.rule.name, job.resources) for job in jobs), nodes)
+    if problems:
+        raise WorkflowError(
+            "No SLURM node can run these jobs (they would wait forever or be rejected):\n  "
+            + "\n  ".join(problems)
+            + "\nGive the fix on the command line (README.md, 'Running on a SLURM cluster')."
+        )
+
+
+def explore_outputs():
+    """Everything this stage produces (rule all asks for it)."""
+    dataset = image_set()
+    base = f"results/explore/images/{dataset}"
+    files = [
+        f"{base}/map.html",
+        f"{base}/retrieval.tsv",
+        f"{base}/gallery.html",
+        f"results/projector/images/{dataset}",
+    ]
+    for name in store_names():
+        files += [
+            f"results/explore/words/{name}/map.html",
+            f"results/projector/words/{name}",
+        ]
+    return files

@@ -13,8 +13,9 @@ if config["images"]["dataset"] == "digits":
             "logs/images/write_digits.log",
         benchmark:
             "benchmarks/images/write_digits.tsv"
+        localrule: True
         resources:
-            mem_mb=1000,
+            mem_mb=lambda wc, attempt: 1000 * attempt,
         params:
             per_class=config["images"]["per_class"],
             seed=config["images"]["seed"],
@@ -31,12 +32,13 @@ if config["images"]["dataset"] == "mit67":
             "logs/images/get_mit67.log",
         benchmark:
             "benchmarks/images/get_mit67.tsv"
+        localrule: True
         resources:
-            mem_mb=1000,
+            mem_mb=lambda wc, attempt: 1000 * attempt,
         params:
             sources=config["images"]["mit67"],
-            retries=config["glove"]["download_retries"],
-            timeout_s=config["glove"]["timeout_s"],
+            retries=config["vectors"]["download_retries"],
+            timeout_s=config["vectors"]["timeout_s"],
         script:
             "../scripts/get_mit67.py"
 
@@ -50,8 +52,9 @@ rule list_images:
         "logs/images/list_images_{dataset}.log",
     benchmark:
         "benchmarks/images/list_images_{dataset}.tsv"
+    localrule: True
     resources:
-        mem_mb=1000,
+        mem_mb=lambda wc, attempt: 1000 * attempt,
     params:
         kind=config["images"]["dataset"],
         test_fraction=config["images"]["test_fraction"],
@@ -75,7 +78,10 @@ rule extract_vgg16:
     threads: 2
     resources:
         # VGG16 with its top (138 M weights) plus one batch of 224x224 images in flight
-        mem_mb=lambda wc, threads: 6000 + 200 * config["images"]["batch_size"],
+        mem_mb=lambda wc, attempt: (6000 + 200 * config["images"]["batch_size"])
+        * attempt,
+        # minutes: a shard of MIT-67 on CPU (about 6 images/s on 2 cores) fits in this
+        runtime=240,
     params:
         weights=config["images"]["weights"],
         weights_file=config["images"]["weights_file"],
@@ -107,7 +113,7 @@ rule gather_embeddings:
         "benchmarks/images/gather_embeddings_{dataset}.tsv"
     resources:
         # the shards are copied in blocks of 1024 rows; only paths and labels are held whole
-        mem_mb=1000,
+        mem_mb=lambda wc, attempt: 1000 * attempt,
     script:
         "../scripts/gather_embeddings.py"
 
@@ -130,7 +136,7 @@ rule check_analysis_settings:
         "benchmarks/images/check_analysis_settings_{dataset}.tsv"
     priority: 50
     resources:
-        mem_mb=500,
+        mem_mb=lambda wc, attempt: 500 * attempt,
     params:
         n_labels=config["analysis"]["n_labels"],
         perplexity=config["analysis"]["tsne"]["perplexity"],
@@ -155,6 +161,7 @@ rule tsne_images:
         ),
         svg="results/images/{dataset}/analysis/{subset}/tsne.svg",
         json="results/images/{dataset}/analysis/{subset}/tsne.json",
+        tsv="results/images/{dataset}/analysis/{subset}/tsne.tsv",
     log:
         "logs/images/tsne_images_{dataset}_{subset}.log",
     benchmark:
@@ -163,10 +170,11 @@ rule tsne_images:
         subset="first|all",
     threads: 2
     resources:
-        mem_mb=4000,
+        mem_mb=lambda wc, attempt: 4000 * attempt,
     params:
         n_labels=subset_n_labels,
         perplexity=config["analysis"]["tsne"]["perplexity"],
+        pca_components=config["analysis"]["tsne"]["pca_components"],
         seed=config["analysis"]["seed"],
         fixed=fixed_settings("analysis.n_labels", "analysis.tsne.perplexity"),
     script:
@@ -192,7 +200,7 @@ rule kmeans_images:
     wildcard_constraints:
         subset="first|all",
     resources:
-        mem_mb=4000,
+        mem_mb=lambda wc, attempt: 4000 * attempt,
     params:
         n_labels=subset_n_labels,
         pca_components=config["analysis"]["pca_components"],
@@ -212,7 +220,7 @@ rule svm_images:
             caption="../report/svm.rst",
             category="Image space",
             subcategory="Linear SVM",
-            labels={"classes": "{subset}"},
+            labels={"classes": "{subset}", "table": "scores"},
         ),
         png=report(
             "results/images/{dataset}/analysis/{subset}/confusion.png",
@@ -222,17 +230,38 @@ rule svm_images:
             labels={"classes": "{subset}"},
         ),
         svg="results/images/{dataset}/analysis/{subset}/confusion.svg",
+        per_class="results/images/{dataset}/analysis/{subset}/svm_per_class.tsv",
+        per_class_html=report(
+            "results/images/{dataset}/analysis/{subset}/svm_per_class.html",
+            caption="../report/svm_per_class.rst",
+            category="Image space",
+            subcategory="Linear SVM",
+            labels={"classes": "{subset}", "table": "per-class accuracy"},
+        ),
+        confused="results/images/{dataset}/analysis/{subset}/svm_confused.tsv",
+        confused_html=report(
+            "results/images/{dataset}/analysis/{subset}/svm_confused.html",
+            caption="../report/svm_confused.rst",
+            category="Image space",
+            subcategory="Linear SVM",
+            labels={"classes": "{subset}", "table": "most confused pairs"},
+        ),
     log:
         "logs/images/svm_images_{dataset}_{subset}.log",
     benchmark:
         "benchmarks/images/svm_images_{dataset}_{subset}.tsv"
     wildcard_constraints:
         subset="first|all",
+    threads: 2
     resources:
-        mem_mb=4000,
+        # the L2-normalised features (float32) twice, plus the scores of every class
+        mem_mb=lambda wc, attempt: 4000 * attempt,
     params:
         n_labels=subset_n_labels,
         C=config["analysis"]["svm"]["C"],
-        fixed=fixed_settings("analysis.n_labels"),
+        C_grid=config["analysis"]["svm"]["C_grid"],
+        cv_folds=config["analysis"]["svm"]["cv_folds"],
+        seed=config["analysis"]["seed"],
+        fixed=fixed_settings("analysis.n_labels", "analysis.svm.cv_folds"),
     script:
         "../scripts/svm_images.py"

@@ -3,9 +3,17 @@
 # top-k lists for the whole vocabulary; neighbors_merge (gather) combines them.
 
 
+from embedlab.neighbor_jobs import (
+    chunk_mem_mb,
+    chunk_runtime_min,
+    merge_mem_mb,
+    store_shape,
+)
+
+
 rule neighbors_chunk:
     input:
-        store="results/glove/{name}.h5",
+        store="results/vectors/{name}.h5",
     output:
         part="results/neighbors/{name}/chunk_{chunk}.h5",
     log:
@@ -16,21 +24,34 @@ rule neighbors_chunk:
         chunk=r"\d+",
     threads: config["neighbors"]["threads"]
     resources:
-        # vectors, their normalised copy and one set of top-k lists per thread
-        mem_mb=lambda wc, input, threads: 1024 + 3 * input.size_mb + 100 * threads,
-        runtime=lambda wc, input: 10 + int(input.size_mb**2 / 200),
+        # the vectors once, top-k lists per thread, a fixed workspace (neighbor_jobs.chunk_mem_mb)
+        mem_mb=lambda wc, input, threads, attempt: chunk_mem_mb(
+            *store_shape(input.store, config["neighbors"]["max_words"]),
+            config["neighbors"]["k"],
+            threads,
+            config["neighbors"]["device"],
+        )
+        * attempt,
+        runtime=lambda wc, input, threads, attempt: chunk_runtime_min(
+            *store_shape(input.store, config["neighbors"]["max_words"]),
+            config["neighbors"]["chunks"],
+            threads,
+        )
+        * attempt,
+        gpu=1 if config["neighbors"]["device"] == "gpu" else 0,
     params:
         k=config["neighbors"]["k"],
         metric=config["neighbors"]["metric"],
         max_words=config["neighbors"]["max_words"],
         chunks=config["neighbors"]["chunks"],
+        device=config["neighbors"]["device"],
     script:
         "../scripts/neighbors_chunk.py"
 
 
 rule neighbors_merge:
     input:
-        store="results/glove/{name}.h5",
+        store="results/vectors/{name}.h5",
         parts=neighbor_parts,
     output:
         h5="results/neighbors/{name}.h5",
@@ -40,7 +61,13 @@ rule neighbors_merge:
     benchmark:
         "benchmarks/neighbors/neighbors_merge_{name}.tsv"
     resources:
-        mem_mb=lambda wc, input: 2048 + 4 * input.size_mb,
+        # two sets of top-k lists and the words (neighbor_jobs.merge_mem_mb)
+        mem_mb=lambda wc, input, attempt: merge_mem_mb(
+            store_shape(input.store, config["neighbors"]["max_words"])[0],
+            config["neighbors"]["k"],
+            config["neighbors"]["metric"],
+        )
+        * attempt,
     params:
         k=config["neighbors"]["k"],
         metric=config["neighbors"]["metric"],
@@ -51,7 +78,7 @@ rule neighbors_merge:
 
 rule sample_neighbors:
     input:
-        store="results/glove/{name}.h5",
+        store="results/vectors/{name}.h5",
         neighbors="results/neighbors/{name}.h5",
     output:
         tsv="results/neighbors/{name}.sample.tsv",
@@ -67,7 +94,7 @@ rule sample_neighbors:
     benchmark:
         "benchmarks/neighbors/sample_neighbors_{name}.tsv"
     resources:
-        mem_mb=1024,
+        mem_mb=lambda wc, attempt: 1024 * attempt,
     params:
         words=config["neighbors"]["sample_words"],
         metric=config["neighbors"]["metric"],

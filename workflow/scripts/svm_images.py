@@ -1,22 +1,46 @@
-"""Rule svm_images: linear SVM trained on the train split, scored on the test split."""
+"""Rule svm_images: the published linear-SVM protocol (L2-normalised features, C by seeded
+cross-validation on the train split), scored on the test split: scores, per-class accuracy, the
+most confused pairs and the confusion matrix."""
 
-from embedlab.html_tables import json_to_html
+import numpy as np
+
+from embedlab.analysis_settings import CV_FOLDS, cv_folds_for
+from embedlab.html_tables import json_to_html, tsv_to_html
 from embedlab.image_scores import load_analysis, svm_scores, write_json
 from embedlab.joblog import job_log
 from embedlab.plots import plot_confusion, titled
+from embedlab.svm_protocol import per_class_rows
+from embedlab.tables import write_tsv
 
 with job_log(snakemake.log[0]) as log:
     p = snakemake.params
+    out = snakemake.output
+    subset = snakemake.wildcards.subset
     inp = load_analysis(snakemake.input.h5, p.n_labels, p.fixed)
+    train = inp.data.labels[inp.data.split == "train"]
+    smallest = int(min(np.sum(train == c) for c in inp.classes))
+    folds = cv_folds_for(p.cv_folds, smallest, CV_FOLDS in p.fixed)
+    if p.C is None:
+        inp.adjustments += folds.notes
     for note in inp.adjustments:
         log.warning("adapted to the data: %s", note)
-    scores, confusion = svm_scores(inp.data.embeddings, inp.data.labels, inp.data.split, p.C)
+    scores, confusion = svm_scores(inp.data.embeddings, inp.data.labels, inp.data.split, p.C,
+                                   p.C_grid, folds.value, p.seed, log.info)  # fmt: skip
+    for row in scores["cv"]:
+        log.info("C %g: cross-validated accuracy %.4f", row["C"], row["cv_accuracy"])
     write_json({**scores, "weights": inp.data.weights, "note": inp.untrained,
-                "adjustments": inp.adjustments}, snakemake.output.json)  # fmt: skip
-    title = f"Linear SVM scores ({snakemake.wildcards.subset} classes)"
-    json_to_html(snakemake.output.json, snakemake.output.html, title, inp.notes())
-    title = (f"Linear SVM (C={p.C:g}), test split: accuracy {scores['accuracy']:.3f},\n"
+                "adjustments": inp.adjustments}, out.json)  # fmt: skip
+    title = f"Linear SVM scores ({subset} classes)"
+    json_to_html(out.json, out.html, title, inp.notes())
+    header = ["class", "test_images", "correct", "accuracy", "most_often_taken_for"]
+    write_tsv(out.per_class, header, per_class_rows(confusion, inp.classes))
+    tsv_to_html(out.per_class, out.per_class_html, f"Per-class accuracy ({subset} classes)")
+    pairs = [[r["true"], r["predicted"], r["count"], f"{r['fraction_of_true']:.4f}"]
+             for r in scores["most_confused"]]  # fmt: skip
+    write_tsv(out.confused, ["true", "predicted", "test_images", "fraction_of_true"], pairs)
+    tsv_to_html(out.confused, out.confused_html, f"Most confused class pairs ({subset} classes)")
+    title = (f"Linear SVM (C={scores['C']:g}), test split: accuracy {scores['accuracy']:.3f},\n"
              f"mean per-class accuracy {scores['mean_per_class_accuracy']:.3f}")  # fmt: skip
-    plot_confusion(confusion, inp.classes, titled(title, inp.notes()), snakemake.output.png,
-                   snakemake.output.svg)  # fmt: skip
-    log.info("SVM: accuracy %.4f", scores["accuracy"])
+    plot_confusion(confusion, inp.classes, titled(title, inp.notes()), out.png, out.svg)
+    log.info("SVM (C %g): accuracy %.4f, mean per-class accuracy %.4f", scores["C"],
+             scores["accuracy"], scores["mean_per_class_accuracy"])  # fmt: skip

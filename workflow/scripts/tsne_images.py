@@ -1,24 +1,35 @@
-"""Rule tsne_images: seeded t-SNE map of the embeddings, coloured by class."""
+"""Rule tsne_images: seeded t-SNE map of the embeddings (on their first principal components),
+coloured by class; the coordinates also go to tsne.tsv for the interactive map."""
 
-from embedlab.analysis_settings import PERPLEXITY, perplexity_for
+from embedlab.analysis_settings import PERPLEXITY, perplexity_for, tsne_pca_for
 from embedlab.image_scores import load_analysis, write_json
 from embedlab.joblog import job_log
 from embedlab.plots import plot_tsne, titled
-from embedlab.tsne import tsne_embed, tsne_record
+from embedlab.tables import write_tsv
+from embedlab.tsne import method_for, pca_reduce, tsne_embed, tsne_record
 
 with job_log(snakemake.log[0]) as log:
     p = snakemake.params
     inp = load_analysis(snakemake.input.h5, p.n_labels, p.fixed)
-    n = len(inp.data.labels)
+    n, d = inp.data.embeddings.shape
     perplexity = perplexity_for(p.perplexity, n, PERPLEXITY in p.fixed, snakemake.wildcards.subset)
-    inp.adjustments += perplexity.notes
+    pca = tsne_pca_for(p.pca_components, n, d)
+    inp.adjustments += perplexity.notes + pca.notes
     for note in inp.adjustments:
         log.warning("adapted to the data: %s", note)
-    result = tsne_embed(inp.data.embeddings, perplexity.value, p.seed, n_jobs=snakemake.threads)
-    title = f"t-SNE of {n} images, perplexity {perplexity.value:g}\n{result.implementation}"
+    reduced, kept = pca_reduce(inp.data.embeddings, pca.value, p.seed)
+    result = tsne_embed(reduced, perplexity.value, p.seed, method_for(n), snakemake.threads)
+    on = f"{pca.value} principal components" if pca.value else f"{d} features"
+    title = (f"t-SNE of {n} images ({on}), perplexity {perplexity.value:g}\n"
+             f"{result.implementation}")  # fmt: skip
     plot_tsne(result.coords, inp.data.labels, inp.classes, titled(title, inp.notes()),
               snakemake.output.png, snakemake.output.svg)  # fmt: skip
-    record = tsne_record(result, inp.data.embeddings.shape[1], inp.classes)
-    write_json({**record, "weights": inp.data.weights, "note": inp.untrained,
+    record = tsne_record(result, d, inp.classes)
+    write_json({**record, "pca_components": pca.value, "pca_explained_variance_ratio": kept,
+                "weights": inp.data.weights, "note": inp.untrained,
                 "adjustments": inp.adjustments}, snakemake.output.json)  # fmt: skip
+    rows = [[path, label, split, f"{x:.6g}", f"{y:.6g}"] for path, label, split, (x, y)
+            in zip(inp.data.paths.tolist(), inp.data.labels.tolist(), inp.data.split.tolist(),
+                   result.coords.tolist(), strict=True)]  # fmt: skip
+    write_tsv(snakemake.output.tsv, ["path", "class", "split", "x", "y"], rows)
     log.info("t-SNE of %d points: KL %.4f", n, result.kl_divergence)

@@ -1,4 +1,4 @@
-"""Rule extract_glove: one member of a GloVe zip archive, checked against its published digest."""
+"""Rule extract_vectors: one member of a zip archive, checked against its published digest."""
 
 from pathlib import Path
 
@@ -13,8 +13,11 @@ with job_log(snakemake.log[0]) as log:
             log.warning("%s: no checksum pinned or published; not checked", archive)
         else:
             verify(
-                archive, digest, f"checking {archive}", "Set glove.checksum or replace the file."
+                archive,
+                digest,
+                f"checking {archive}",
+                "Set its vectors.sources[].checksum or replace the file.",
             )
     out = Path(snakemake.output.txt)
-    extract(archive, out.name, out)
-    log.info("extracted %s", out)
+    extract(archive, snakemake.params.member, out)
+    log.info("extracted %s from %s", out, archive)

@@ -1,4 +1,4 @@
-"""Rule download_glove: resumable, checked download of a GloVe zip archive."""
+"""Rule download_vectors: resumable, checked download of a word-vector file or zip archive."""
 
 from embedlab.acquire import Digest, download
 from embedlab.joblog import job_log

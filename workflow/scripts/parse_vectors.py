@@ -1,25 +1,31 @@
-"""Rule parse_glove: GloVe text -> HDF5 store (same code as `embedlab convert`)."""
+"""Rule parse_vectors: a word-vector file -> HDF5 store (same code as `embedlab convert`)."""
 
 from embedlab.acquire import Digest, verify
 from embedlab.convert import convert
 from embedlab.joblog import job_log
 
+# the reader's settings; the defaults are left to convert (GloVe text needs none of them)
+DEFAULTS = {"format": "auto", "limit": None, "unicode_errors": "strict"}
+
 with job_log(snakemake.log[0]) as log:
-    digest = Digest(**snakemake.params.text_digest)
+    options = snakemake.params.options
+    digest = Digest(**options["digest"])
     # size and MD5 here; the SHA-256 is computed by convert, which records it in the store
     verify(
-        snakemake.input.txt,
+        snakemake.input.vectors,
         Digest(size=digest.size, md5=digest.md5),
-        f"checking {snakemake.input.txt}",
-        "Replace the file, or set glove.checksum to the file you mean.",
+        f"checking {snakemake.input.vectors}",
+        "Replace the file, or set its vectors.sources[].checksum to the file you mean.",
     )
+    reader = {key: options[key] for key, default in DEFAULTS.items() if options[key] != default}
     summary = convert(
-        snakemake.input.txt,
+        snakemake.input.vectors,
         snakemake.output.store,
         on_bad_line=snakemake.params.on_bad_line,
         threads=snakemake.threads,
-        source=snakemake.params.source,
+        source=options["source"],
         expected_sha256=digest.sha256,
+        **reader,
     )
     log.info(
         "%s: %d words x %d from %d lines, %d bad lines skipped; parse %.2f s",

@@ -1,0 +1,268 @@
+"""Exploration outputs: Embedding Projector folders served by a real TensorBoard (and its page
+opened in Chromium), image retrieval against a brute-force computation, the sprite's size limits
+at MIT-67 size, and the tiny run's interactive maps and gallery."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from embedlab.projector import (
+    escape_field,
+    unescape_field,
+    write_projector,
+)
+from embedlab.retrieval import pick_queries, precision_rows, search
+from embedlab.tables import read_tsv
+from embedlab.thumbnails import SPRITE_MAX_PX, sprite_layout, write_sprite
+
+# words a TSV or a naive line/tab split gets wrong: tabs, line breaks, quotes, '#', a backslash
+# escape that must not be undone, Unicode line/paragraph separators, combining marks, emoji
+ODD_WORDS = [
+    "the", "tab\there", 'quote"d', "'single'", "#hashtag", "# comment", "line\nbreak",
+    "carriage\rreturn", "back\\slash", "not\\ta tab", "sep\u2028arator", "para\u2029graph",
+    "nel\u0085", "e\u0301", "😀", "日本語", "", " ", "=1+1", "null", "nan",
+]  # fmt: skip
+
+
+def test_metadata_escapes_round_trip() -> None:
+    for word in ODD_WORDS:
+        escaped = escape_field(word)
+        assert "\t" not in escaped and "\n" not in escaped and "\r" not in escaped
+        assert unescape_field(escaped) == word
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def tensorboard():
+    """Start `tensorboard --logdir <folder>` on 127.0.0.1; yields a function folder -> base URL."""
+    procs: list[subprocess.Popen] = []
+
+    def start(folder: Path) -> str:
+        port = free_port()
+        exe = Path(sys.executable).parent / "tensorboard"
+        proc = subprocess.Popen(
+            [str(exe), "--logdir", str(folder), "--host", "127.0.0.1", "--port", str(port)],
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+            env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"},
+        )  # fmt: skip
+        procs.append(proc)
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            if proc.poll() is not None:
+                raise AssertionError(f"tensorboard exited: {proc.stdout.read()}")
+            try:
+                urllib.request.urlopen(base + "/data/plugin/projector/runs", timeout=5).read()
+                return base
+            except (urllib.error.URLError, ConnectionError):
+                time.sleep(0.5)
+        raise AssertionError("tensorboard did not answer within 120 s")
+
+    yield start
+    for proc in procs:
+        proc.terminate()
+        proc.wait(timeout=30)
+
+
+def get(url: str) -> bytes:
+    with urllib.request.urlopen(url, timeout=60) as response:
+        return response.read()
+
+
+def projector_info(base: str) -> dict:
+    deadline = time.monotonic() + 30
+    while True:
+        runs = json.loads(get(base + "/data/plugin/projector/runs"))
+        if runs or time.monotonic() > deadline:
+            break
+        time.sleep(0.5)
+    assert runs == ["."], runs
+    return json.loads(get(base + "/data/plugin/projector/info?run=."))
+
+
+def test_tensorboard_serves_odd_words_aligned(tmp_path: Path, tensorboard) -> None:
+    """Every metadata row that TensorBoard serves is the word of the tensor row at that index,
+    for words with tabs, line breaks, quotes, '#' and odd Unicode."""
+    words = [w for w in ODD_WORDS if w]  # a store never holds an empty word
+    rng = np.random.default_rng(0)
+    vectors = rng.normal(size=(len(words), 7)).astype(np.float32)
+    folder = write_projector(tmp_path / "words", "odd words", vectors, {"word": words})
+    base = tensorboard(folder)
+    info = projector_info(base)
+    (embedding,) = info["embeddings"]
+    assert embedding["tensorName"] == "odd words"
+    assert [int(v) for v in embedding["tensorShape"]] == [len(words), 7]
+    name = urllib.parse.quote(embedding["tensorName"])
+    served = np.frombuffer(get(f"{base}/data/plugin/projector/tensor?run=.&name={name}"), "<f4")
+    assert np.array_equal(served.reshape(len(words), 7), vectors)
+    text = get(f"{base}/data/plugin/projector/metadata?run=.&name={name}").decode("utf-8")
+    # the projector's own parsing: lines split on '\n', fields on '\t', no header for one column
+    lines = text.split("\n")
+    assert lines[-1] == ""
+    assert [unescape_field(line) for line in lines[:-1]] == words
+
+
+@pytest.mark.slow
+def test_tensorboard_serves_the_tiny_runs_folders(tiny_finished: Path, tensorboard) -> None:
+    """The pipeline's folders: the word store's first N rows and the image embeddings, with
+    metadata and sprite, as TensorBoard's projector plugin serves them; then its page, opened in
+    Chromium, loads the tensor."""
+    import h5py
+
+    words_dir = tiny_finished / "results/projector/words/glove.tiny"
+    with h5py.File(tiny_finished / "results/vectors/glove.tiny.h5") as f:
+        vectors = f["vectors"][:500]
+        words = f["words"].asstr()[:500].tolist()
+    base = tensorboard(words_dir)
+    (embedding,) = projector_info(base)["embeddings"]
+    assert [int(v) for v in embedding["tensorShape"]] == [500, 50]  # explore.projector.words
+    name = urllib.parse.quote(embedding["tensorName"])
+    served = np.frombuffer(get(f"{base}/data/plugin/projector/tensor?run=.&name={name}"), "<f4")
+    assert np.array_equal(served.reshape(500, 50), vectors)
+    meta = get(f"{base}/data/plugin/projector/metadata?run=.&name={name}").decode()
+    assert meta.split("\n")[:-1] == words
+
+    images_dir = tiny_finished / "results/projector/images/digits"
+    items = read_tsv(tiny_finished / "results/images/digits/items.tsv")
+    base = tensorboard(images_dir)
+    (embedding,) = projector_info(base)["embeddings"]
+    assert [int(v) for v in embedding["tensorShape"]] == [40, 4096]
+    assert [int(v) for v in embedding["sprite"]["singleImageDim"]] == [64, 64]
+    name = urllib.parse.quote(embedding["tensorName"])
+    meta = get(f"{base}/data/plugin/projector/metadata?run=.&name={name}").decode()
+    header, *rows = meta.split("\n")[:-1]
+    assert header == "class\tfile"
+    with h5py.File(tiny_finished / "results/images/digits/embeddings.h5") as f:
+        paths = f["paths"].asstr()[()].tolist()
+        labels = f["labels"].asstr()[()].tolist()
+    assert rows == [f"{lab}\t{p}" for lab, p in zip(labels, paths, strict=True)]
+    assert sorted(paths) == sorted(i["path"] for i in items)
+    sprite = get(f"{base}/data/plugin/projector/sprite_image?run=.&name={name}")
+    assert sprite == (images_dir / "sprite.jpg").read_bytes()
+    open_projector_page(base)
+
+
+def open_projector_page(base: str) -> None:
+    """TensorBoard's page, in headless Chromium: the Projector tab fetches the tensor."""
+    from tests.test_report import CHROMEDRIVER, CHROMIUM, wait_for
+
+    if not Path(CHROMIUM).exists() or not Path(CHROMEDRIVER).exists():
+        pytest.fail("chromium and chromium-driver are needed (apt-get install chromium "
+                    "chromium-driver)")  # fmt: skip
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--window-size=1400,1000"):
+        options.add_argument(arg)
+    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+    try:
+        driver.get(base + "/#projector")
+
+        def fetched() -> list[str]:
+            """Projector requests of the page and of its frames (the plugin runs in one)."""
+            urls = driver.execute_script(
+                "const out = [];"
+                "function add(w) {"
+                "  out.push(...w.performance.getEntriesByType('resource').map(e => e.name));"
+                "  for (const f of w.document.querySelectorAll('iframe')) add(f.contentWindow);"
+                "}"
+                "add(window); return out;"
+            )
+            wanted = ("/data/plugin/projector/tensor?", "/data/plugin/projector/metadata?")
+            return [u for u in urls if any(w in u for w in wanted)]
+
+        # both the tensor and the metadata were fetched by the page
+        assert wait_for(lambda: len({u.split("?")[0] for u in fetched()}) == 2, timeout=90)
+    finally:
+        driver.quit()
+
+
+def test_sprite_stays_within_tensorboards_limits_at_mit67_size() -> None:
+    columns, px = sprite_layout(15_620)
+    assert columns * px <= SPRITE_MAX_PX and px <= 64
+    assert (columns, px) == (125, 64)
+    columns, px = sprite_layout(40_000)
+    assert columns * px <= SPRITE_MAX_PX and px == 40
+
+
+def test_sprite_places_image_i_in_cell_i(tmp_path: Path) -> None:
+    colours = [(255, 0, 0), (0, 255, 0), (0, 0, 255), (255, 255, 0), (0, 0, 0)]
+    paths = []
+    for i, colour in enumerate(colours):
+        Image.new("RGB", (30, 20), colour).save(tmp_path / f"{i}.png")
+        paths.append(f"{i}.png")
+    px = write_sprite(tmp_path, paths, tmp_path / "sprite.jpg")
+    atlas = np.asarray(Image.open(tmp_path / "sprite.jpg").convert("RGB"), dtype=int)
+    assert atlas.shape == (2 * px, 3 * px, 3)  # 5 images: a 3-column grid, 2 rows
+    for i, colour in enumerate(colours):
+        centre = atlas[(i // 3) * px + px // 2, (i % 3) * px + px // 2]
+        assert np.abs(centre - colour).max() < 40, (i, centre)
+
+
+def test_retrieval_equals_brute_force_cosine() -> None:
+    rng = np.random.default_rng(0)
+    collection = rng.normal(size=(300, 16)).astype(np.float32)
+    queries = rng.normal(size=(50, 16)).astype(np.float32)
+    queries[3] = collection[7] * 5  # cosine 1 with row 7, whatever the length
+    hits = search(queries, collection, k=4, block=16)
+    cos = (queries / np.linalg.norm(queries, axis=1, keepdims=True)) @ (
+        collection / np.linalg.norm(collection, axis=1, keepdims=True)
+    ).T
+    expected = np.argsort(-cos, axis=1, kind="stable")[:, :4]
+    assert np.array_equal(hits.indices, expected)
+    assert np.allclose(hits.scores, np.take_along_axis(cos, expected, axis=1), atol=1e-5)
+    assert hits.indices[3, 0] == 7
+    with pytest.raises(ValueError, match="explore.retrieval.k = 301"):
+        search(queries, collection, k=301)
+
+
+def test_precision_at_k_per_class() -> None:
+    query = np.array(["a", "a", "b"])
+    hit = np.array([["a", "a", "b"], ["b", "b", "b"], ["b", "a", "b"]])
+    rows = precision_rows(query, hit, ["a", "b", "c"])
+    assert rows == [
+        ["a", 2, 3, f"{(2 / 3 + 0) / 2:.4f}"],
+        ["b", 1, 3, f"{2 / 3:.4f}"],
+        ["c", 0, 3, ""],
+        ["(all queries)", 3, 3, f"{(2 / 3 + 0 + 2 / 3) / 3:.4f}"],
+        ["(mean of classes)", 3, 3, f"{(1 / 3 + 2 / 3) / 2:.4f}"],
+    ]
+    assert pick_queries(np.array(["b", "a", "b", "a", "b"]), ["a", "b"], 2) == [1, 3, 0, 2]
+
+
+@pytest.mark.slow
+def test_tiny_runs_exploration_files(tiny_finished: Path) -> None:
+    """The interactive maps hold every image's thumbnail and every mapped word; the gallery one
+    row per query with k hits; the retrieval table every class."""
+    explore = tiny_finished / "results/explore"
+    page = (explore / "images/digits/map.html").read_text()
+    assert "cdn.bokeh.org" not in page and "<script src=" not in page  # BokehJS inlined
+    assert len(re.findall(r"data:image/jpeg;base64,", page)) == 40
+    words = (explore / "words/glove.tiny/map.html").read_text()
+    for word in ("king", "queen", "man", "woman"):
+        assert f'"{word}"' in words
+    gallery = (explore / "images/digits/gallery.html").read_text()
+    assert gallery.count("<figure class='query'>") == 10  # queries_per_class 1, 10 classes
+    assert len(re.findall(r"<figure class='hit", gallery)) == 50  # k = 5
+    rows = read_tsv(explore / "images/digits/retrieval.tsv")
+    assert [r["class"] for r in rows][:10] == [str(d) for d in range(10)]

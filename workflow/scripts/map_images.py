@@ -1,0 +1,24 @@
+"""Rule map_images: the interactive t-SNE map of every image (thumbnail, class, file on hover)."""
+
+import json
+from pathlib import Path
+
+import numpy as np
+
+from embedlab.joblog import job_log
+from embedlab.maps import image_map
+from embedlab.tables import read_tsv
+from embedlab.thumbnails import thumbnail_uri
+
+with job_log(snakemake.log[0]) as log:
+    rows = read_tsv(snakemake.input.tsv)
+    info = json.loads(Path(snakemake.input.json).read_text(encoding="utf-8"))
+    px = snakemake.params.thumbnail_px
+    thumbs = [thumbnail_uri(snakemake.input.folder, r["path"], px) for r in rows]
+    coords = [[float(r["x"]), float(r["y"])] for r in rows]
+    title = (f"t-SNE of {len(rows)} images, perplexity {info['perplexity']:g} "
+             "(hover: image; click a class in the legend to hide it)")  # fmt: skip
+    notes = [*info.get("adjustments", []), *([info["note"]] if info.get("note") else [])]
+    image_map(np.array(coords), [r["class"] for r in rows], [r["path"] for r in rows], thumbs,
+              snakemake.output.html, title, "; ".join(notes) or None)  # fmt: skip
+    log.info("map of %d images, thumbnails of %d px", len(rows), px)

@@ -1,0 +1,36 @@
+"""Rule map_words: the interactive t-SNE map of the most frequent words, and the analogy
+queries as arrows on a PCA projection of their own words."""
+
+from embedlab.analogy import resolve_query
+from embedlab.analysis_settings import max_perplexity
+from embedlab.joblog import job_log
+from embedlab.maps import analogy_arrows, word_map
+from embedlab.store import read_store
+from embedlab.tables import read_tsv
+from embedlab.tsne import tsne_embed
+
+with job_log(snakemake.log[0]) as log:
+    p = snakemake.params
+    store = read_store(snakemake.input.store)
+    n = min(p.n, len(store.words))
+    perplexity = min(p.perplexity, max_perplexity(n))
+    note = None
+    if perplexity < p.perplexity:
+        note = f"explore.words.perplexity {p.perplexity:g} -> {perplexity:g}: {n} words"
+        log.warning("adapted to the data: %s", note)
+    result = tsne_embed(store.vectors[:n], perplexity, p.seed, n_jobs=snakemake.threads)
+    answers = {r["query"]: r["word"] for r in read_tsv(snakemake.input.queries)
+               if r["method"] == "3CosAdd" and r["rank"] == "1"}  # fmt: skip
+    queries = []
+    for text in p.queries:
+        query = resolve_query(text, store.index)
+        if not query.missing and answers.get(text):
+            queries.append((text, query.terms, answers[text]))
+    vectors = {w: store.vectors[store.index[w]] for _, terms, a in queries
+               for w in [*(t for _, t in terms), a]}  # fmt: skip
+    arrows, coords = analogy_arrows(queries, vectors)
+    title = (f"t-SNE of the {n} most frequent words of {snakemake.wildcards.name}, "
+             f"perplexity {perplexity:g} (hover: word)")  # fmt: skip
+    word_map(result.coords, store.words[:n], list(range(1, n + 1)), arrows, coords,
+             snakemake.output.html, title, note)  # fmt: skip
+    log.info("map of %d words (KL %.4f), %d analogy arrows", n, result.kl_divergence, len(arrows))
