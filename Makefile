@@ -7,7 +7,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 PIP := $(BIN)/python -m pip --quiet --disable-pip-version-check
 # the build reads these: a change to any of them reinstalls (and recompiles the C extensions)
-BUILD_INPUTS := pyproject.toml setup.py $(wildcard src/embedlab/*.c)
+BUILD_INPUTS := pyproject.toml setup.py $(wildcard src/embedlab/*.c src/embedlab/*.h)
 RUN_STAMP := $(VENV)/.installed-run
 TEST_STAMP := $(VENV)/.installed-test
 

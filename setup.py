@@ -1,4 +1,4 @@
-"""The package's two C extensions; everything else is declared in pyproject.toml."""
+"""The package's C extensions; everything else is declared in pyproject.toml."""
 
 from setuptools import Extension, setup
 
@@ -11,9 +11,10 @@ setup(
         Extension(
             f"embedlab.{name}",
             sources=[f"src/embedlab/{name}.c"],
+            depends=["src/embedlab/_cpu.h", "src/embedlab/_topk_simd.h"],
             extra_compile_args=FLAGS,
             extra_link_args=["-pthread"],
         )
-        for name in ("_textparse", "_topk")
+        for name in ("_textparse", "_binparse", "_topk", "_analogy")
     ]
 )

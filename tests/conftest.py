@@ -5,6 +5,7 @@ temporary folder, the others wait for it and reuse it."""
 
 from __future__ import annotations
 
+import gzip
 import os
 import shutil
 import subprocess
@@ -66,16 +67,19 @@ def write_tiny_glove(path: Path, n_words: int = 3000) -> Path:
 
 # the tiny run's second model (.test/config/config.yaml): other words, another dimension, so the
 # report's comparison of models always runs
-SECOND_MODEL = "tiny25.txt"
+SECOND_MODEL = "tiny25.bin.gz"
 
 
 def write_second_model(path: Path, n_words: int = 2000, dim: int = 25) -> Path:
-    """The first `n_words` words of glove.6B.50d cut to their first `dim` values."""
+    """The first `n_words` words of glove.6B.50d cut to their first `dim` values, in another
+    format than the first model: word2vec binary as word2vec.c writes it (a newline after each
+    vector), gzip-compressed (with no time stamp, so the bytes are the same every time)."""
     words, vectors = bundled_arrays()
-    rows = np.asarray(vectors[:n_words, :dim]).tolist()
-    with open(path, "w", encoding="utf-8", newline="\n") as fh:
+    rows = np.ascontiguousarray(np.asarray(vectors[:n_words, :dim], dtype="<f4"))
+    with open(path, "wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb", mtime=0) as fh:
+        fh.write(f"{n_words} {dim}\n".encode())
         for word, row in zip(words[:n_words], rows, strict=True):
-            fh.write(word + " " + " ".join("%.5g" % v for v in row) + "\n")  # noqa: UP031
+            fh.write(word.encode("utf-8") + b" " + row.tobytes() + b"\n")
     return path
 
 

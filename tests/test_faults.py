@@ -105,8 +105,8 @@ def test_a_job_that_keeps_failing_stops_the_run(copy: Path) -> None:
     assert not (copy / "results/neighbors/glove.tiny.h5").exists()  # no output left looking done
     assert not (copy / "results/neighbors/glove.tiny.tsv").exists()
     assert temporary_files(copy) == []
-    # the next run redoes the merge and everything after it, and nothing else
-    assert dry_run_counts(copy) == {"all": 1, "neighbors_merge": 1, "sample_neighbors": 1}
+    # the next run redoes both stores' merges and what follows them, and nothing else
+    assert dry_run_counts(copy) == {"all": 1, "neighbors_merge": 2, "sample_neighbors": 2}
 
 
 def test_killed_inside_a_write_finishes_on_rerun_with_identical_results(

@@ -159,7 +159,7 @@ def test_unicode_words(tmp_path: Path) -> None:
         ("a 1 2\n 1 2\n", 2, "the word is empty"),
         ("a 1 2\n\nc 1 2\n", 2, "expected 2 values after the word, found 0"),
         (b"a 1 2\nb\xff\xfe 1 2\n", 2, "not valid UTF-8"),
-        ("a 1 2\nb 1 2\na 3 4\n", 3, "duplicate word, first seen on line 1"),
+        ("a 1 2\nb 1 2\na 3 4\n", 3, "duplicate word 'a', first seen on line 1"),
     ],
 )
 def test_bad_lines_stop_with_file_line_and_problem(
@@ -217,5 +217,5 @@ def test_empty_files_are_refused(tmp_path: Path, content: bytes) -> None:
 
 
 def test_first_line_without_values(tmp_path: Path) -> None:
-    with pytest.raises(GloveFormatError, match=r":1: cannot infer the vector dimension"):
+    with pytest.raises(GloveFormatError, match=r":1: cannot infer the vector size"):
         read_glove_text(write(tmp_path, "lonely\n"))

@@ -358,7 +358,10 @@ def test_fc2_embeddings_skipped_files_and_attributes(
     for i, path in enumerate(stored.paths.tolist()):
         lab = img_to_array(load_img(root / path, target_size=(224, 224)))[None]
         expected = extractor.embed(preprocess_input(lab))[0]
-        assert np.allclose(stored.embeddings[i], expected, rtol=1e-5, atol=1e-6), path
+        # one image alone and in a batch of three take different GEMM kernels: equal to a few
+        # float32 roundings of the largest activation
+        scale = np.abs(expected).max()
+        assert np.allclose(stored.embeddings[i], expected, rtol=1e-4, atol=1e-5 * scale), path
     # The first batch (a/gray.png, a/rgb.jpg, a/rgba.png) in one batch, as stored: bit for bit.
     first = [it.path for it in items[:BATCH]]
     assert first == stored.paths[:BATCH].tolist()

@@ -20,7 +20,8 @@ from embedlab.glove_text import read_glove_text
 from embedlab.neighbors import exact_neighbors
 from embedlab.store import read_neighbors, read_store
 from embedlab.tables import read_tsv
-from tests.conftest import ROOT, copy_tiny_models
+from embedlab.vector_files import read_vectors
+from tests.conftest import ROOT, SECOND_MODEL, copy_tiny_models
 from tests.httpserver import FileServer, Served
 
 pytestmark = pytest.mark.slow
@@ -130,7 +131,7 @@ def test_tiny_config_end_to_end(tiny_finished: Path) -> None:
     # the second model: its own store, from its own file
     second = read_store(workdir / "results/vectors/tiny25.h5")
     assert second.words == parsed.words[:2000] and second.dim == 25
-    assert second.vectors.tobytes() == read_glove_text(workdir / "tiny25.txt").vectors.tobytes()
+    assert second.vectors.tobytes() == read_vectors(workdir / SECOND_MODEL)[0].vectors.tobytes()
     # every job has its log and its benchmark file
     for rule in {**word_side(2, 3), **IMAGE_SIDE}:
         assert list((workdir / "logs").rglob(f"{rule}*.log")), rule

@@ -22,6 +22,8 @@
 #include <immintrin.h>
 #endif
 
+#include "_cpu.h"
+
 typedef struct {
     float *score;   /* [n, k], sorted best first */
     int32_t *index; /* [n, k] */
@@ -48,176 +50,6 @@ static inline void insert(topk_t *t, int64_t r, float key, int32_t idx) {
     if (s[k - 1] > t->thr[r]) t->thr[r] = s[k - 1];
 }
 
-static int get(PyObject *o, Py_buffer *b, int writable, const char *name) {
-    if (PyObject_GetBuffer(o, b, PyBUF_C_CONTIGUOUS | (writable ? PyBUF_WRITABLE : 0)) < 0) {
-        PyErr_Format(PyExc_TypeError, "%s must be a C-contiguous buffer", name);
-        return -1;
-    }
-    return 0;
-}
-
-/* ---------------------------------------------------------------------------------------------
- * Analogy argmax: for each question q, the best word w of sum_m coef[q,m] * P[row[q,m], w] over a
- * tile of the vocabulary, skipping the question's own words. P holds the similarities of the
- * benchmark's few distinct words with the tile, so a question costs three row reads instead of a
- * GEMV over the whole vocabulary. Running bests persist across tiles (processed in ascending
- * order, strict '>' keeps the lower index on ties). The sum is evaluated as
- * (c0*p0 + c1*p1) + c2*p2 without FMA contraction on every code path, so results never depend on
- * the CPU.
- */
-typedef struct {
-    const float *P;      /* [u, T] */
-    int64_t T, w0;       /* tile width and the vocabulary index of its first word */
-    const int32_t *rows; /* [nq, 3] rows of P */
-    const float *coef;   /* [nq, 3] */
-    const int32_t *excl; /* [nq, 3] vocabulary indices excluded */
-    int64_t q0, q1;
-    int32_t *best;
-    float *best_score;
-} argmax_job;
-
-static inline void argmax_lanes(const argmax_job *j, int64_t q, int64_t w, int64_t m,
-                                const float *a, const float *b, const float *c, float ca, float cb,
-                                float cc) {
-    const int32_t *ex = j->excl + q * 3;
-    for (int64_t l = 0; l < m; l++) {
-        float v = (ca * a[w + l] + cb * b[w + l]) + cc * c[w + l];
-        int32_t idx = (int32_t)(j->w0 + w + l);
-        if (v > j->best_score[q] && idx != ex[0] && idx != ex[1] && idx != ex[2]) {
-            j->best_score[q] = v;
-            j->best[q] = idx;
-        }
-    }
-}
-
-static void argmax_generic(const argmax_job *j) {
-    for (int64_t q = j->q0; q < j->q1; q++) {
-        const int32_t *r = j->rows + q * 3;
-        const float *cf = j->coef + q * 3;
-        argmax_lanes(j, q, 0, j->T, j->P + r[0] * j->T, j->P + r[1] * j->T, j->P + r[2] * j->T,
-                     cf[0], cf[1], cf[2]);
-    }
-}
-
-#if defined(__x86_64__) && defined(__GNUC__)
-__attribute__((target("avx2"))) static void argmax_avx2(const argmax_job *j) {
-    for (int64_t q = j->q0; q < j->q1; q++) {
-        const int32_t *r = j->rows + q * 3;
-        const float *cf = j->coef + q * 3;
-        const float *a = j->P + r[0] * j->T, *b = j->P + r[1] * j->T, *c = j->P + r[2] * j->T;
-        __m256 ca = _mm256_set1_ps(cf[0]), cb = _mm256_set1_ps(cf[1]), cc = _mm256_set1_ps(cf[2]);
-        int64_t w = 0;
-        for (; w + 16 <= j->T; w += 16) {
-            __m256 v0 = _mm256_add_ps(
-                _mm256_add_ps(_mm256_mul_ps(ca, _mm256_loadu_ps(a + w)),
-                              _mm256_mul_ps(cb, _mm256_loadu_ps(b + w))),
-                _mm256_mul_ps(cc, _mm256_loadu_ps(c + w)));
-            __m256 v1 = _mm256_add_ps(
-                _mm256_add_ps(_mm256_mul_ps(ca, _mm256_loadu_ps(a + w + 8)),
-                              _mm256_mul_ps(cb, _mm256_loadu_ps(b + w + 8))),
-                _mm256_mul_ps(cc, _mm256_loadu_ps(c + w + 8)));
-            __m256 best = _mm256_set1_ps(j->best_score[q]);
-            __m256 hit = _mm256_or_ps(_mm256_cmp_ps(v0, best, _CMP_GT_OQ),
-                                      _mm256_cmp_ps(v1, best, _CMP_GT_OQ));
-            if (_mm256_movemask_ps(hit)) argmax_lanes(j, q, w, 16, a, b, c, cf[0], cf[1], cf[2]);
-        }
-        if (w < j->T) argmax_lanes(j, q, w, j->T - w, a, b, c, cf[0], cf[1], cf[2]);
-    }
-}
-#endif
-
-static int have_avx2_fma(void);
-
-static void *argmax_run(void *arg) {
-    argmax_job *j = (argmax_job *)arg;
-#if defined(__x86_64__) && defined(__GNUC__)
-    if (have_avx2_fma()) {
-        argmax_avx2(j);
-        return NULL;
-    }
-#endif
-    argmax_generic(j);
-    return NULL;
-}
-
-/* analogy_argmax(P [u, T] float32, T, w0, rows [nq,3] int32, coef [nq,3] float32,
- *                excl [nq,3] int32, best [nq] int32, best_score [nq] float32, nthreads)
- * best/best_score are updated in place (initialise them to -1 / -inf). */
-static PyObject *analogy_argmax(PyObject *self, PyObject *args) {
-    PyObject *P_o, *rows_o, *coef_o, *excl_o, *best_o, *bs_o;
-    long long T, w0;
-    int nthreads;
-    if (!PyArg_ParseTuple(args, "OLLOOOOOi", &P_o, &T, &w0, &rows_o, &coef_o, &excl_o, &best_o,
-                          &bs_o, &nthreads))
-        return NULL;
-    Py_buffer P, R, C, E, BI, BS;
-    int got = 0;
-    PyObject *ret = NULL;
-    if (get(P_o, &P, 0, "P") < 0) goto out;
-    got = 1;
-    if (get(rows_o, &R, 0, "rows") < 0) goto out;
-    got = 2;
-    if (get(coef_o, &C, 0, "coef") < 0) goto out;
-    got = 3;
-    if (get(excl_o, &E, 0, "excl") < 0) goto out;
-    got = 4;
-    if (get(best_o, &BI, 1, "best") < 0) goto out;
-    got = 5;
-    if (get(bs_o, &BS, 1, "best_score") < 0) goto out;
-    got = 6;
-    {
-        int64_t nq = BI.len / 4, u = T > 0 ? P.len / 4 / T : 0;
-        if (T <= 0 || w0 < 0 || P.len != u * T * 4 || R.len != nq * 12 || C.len != nq * 12 ||
-            E.len != nq * 12 || BS.len != nq * 4) {
-            PyErr_SetString(PyExc_ValueError, "analogy_argmax: inconsistent buffer sizes");
-            goto out;
-        }
-        const int32_t *rows = (const int32_t *)R.buf;
-        for (int64_t i = 0; i < nq * 3; i++)
-            if (rows[i] < 0 || rows[i] >= u) {
-                PyErr_SetString(PyExc_ValueError, "analogy_argmax: row outside P");
-                goto out;
-            }
-        if (nthreads < 1) nthreads = 1;
-        if (nthreads > 64) nthreads = 64;
-        if (nq < 64 * nthreads) nthreads = 1;
-        argmax_job jobs[64];
-        pthread_t tid[64];
-        int started[64] = {0};
-        for (int t = 0; t < nthreads; t++) {
-            argmax_job *j = &jobs[t];
-            j->P = (const float *)P.buf;
-            j->T = T;
-            j->w0 = w0;
-            j->rows = rows;
-            j->coef = (const float *)C.buf;
-            j->excl = (const int32_t *)E.buf;
-            j->q0 = nq * t / nthreads;
-            j->q1 = nq * (t + 1) / nthreads;
-            j->best = (int32_t *)BI.buf;
-            j->best_score = (float *)BS.buf;
-        }
-        Py_BEGIN_ALLOW_THREADS
-        for (int t = 1; t < nthreads; t++)
-            started[t] = pthread_create(&tid[t], NULL, argmax_run, &jobs[t]) == 0;
-        argmax_run(&jobs[0]);
-        for (int t = 1; t < nthreads; t++) {
-            if (started[t]) pthread_join(tid[t], NULL);
-            else argmax_run(&jobs[t]);
-        }
-        Py_END_ALLOW_THREADS
-        ret = Py_None;
-        Py_INCREF(ret);
-    }
-out:
-    if (got >= 6) PyBuffer_Release(&BS);
-    if (got >= 5) PyBuffer_Release(&BI);
-    if (got >= 4) PyBuffer_Release(&E);
-    if (got >= 3) PyBuffer_Release(&C);
-    if (got >= 2) PyBuffer_Release(&R);
-    if (got >= 1) PyBuffer_Release(&P);
-    return ret;
-}
 
 /* ---------------------------------------------------------------------------------------------
  * Fused block product + selection. Computing the block with a BLAS GEMM and then scanning it
@@ -309,135 +141,7 @@ static void fused_generic(const blk_t *b, topk_t *t) {
         }
 }
 
-#if defined(__x86_64__) && defined(__GNUC__)
-__attribute__((target("avx2,fma"))) static void fused_avx2(const blk_t *b, topk_t *t) {
-    enum { R = 6, N = 16 };
-    const int K = b->K;
-    const int64_t G = group_cols(b);
-    for (int64_t jg = 0; jg < b->nJ; jg += G)
-        for (int64_t it = 0; it < b->mI; it += R) {
-            const float *a = b->A + it * K;
-            for (int64_t jt = jg; jt < b->nJ && jt < jg + G; jt += N) {
-                if (b->diagonal && jt + N - 1 <= it) continue;
-                const float *p = b->B + jt * K;
-                __m256 c[R][2];
-                for (int r = 0; r < R; r++) c[r][0] = c[r][1] = _mm256_setzero_ps();
-                for (int k = 0; k < K; k++) {
-                    __m256 b0 = _mm256_loadu_ps(p + k * N), b1 = _mm256_loadu_ps(p + k * N + 8);
-                    for (int r = 0; r < R; r++) {
-                        __m256 ar = _mm256_broadcast_ss(a + r * K + k);
-                        c[r][0] = _mm256_fmadd_ps(ar, b0, c[r][0]);
-                        c[r][1] = _mm256_fmadd_ps(ar, b1, c[r][1]);
-                    }
-                }
-                float trb[R], tcb[N];
-                const float *tr = t->thr + b->I0 + it, *tc = t->thr + b->J0 + jt;
-                if (it + R > b->bI || jt + N > b->bJ) { /* an edge tile: pad with +inf */
-                    thresholds(b, t, it, jt, trb, tcb);
-                    tr = trb;
-                    tc = tcb;
-                }
-                __m256 tc0 = _mm256_loadu_ps(tc), tc1 = _mm256_loadu_ps(tc + 8);
-                __m256 hj0 = _mm256_loadu_ps(b->hJ + jt), hj1 = _mm256_loadu_ps(b->hJ + jt + 8);
-                uint32_t mrow[R], mcol[R], any = 0;
-                for (int r = 0; r < R; r++) {
-                    __m256 trr = _mm256_set1_ps(tr[r]), hir = _mm256_set1_ps(b->hI[it + r]);
-                    mrow[r] = (uint32_t)_mm256_movemask_ps(
-                                  _mm256_cmp_ps(_mm256_sub_ps(c[r][0], hj0), trr, _CMP_GE_OQ)) |
-                              (uint32_t)_mm256_movemask_ps(
-                                  _mm256_cmp_ps(_mm256_sub_ps(c[r][1], hj1), trr, _CMP_GE_OQ)) << 8;
-                    mcol[r] = (uint32_t)_mm256_movemask_ps(
-                                  _mm256_cmp_ps(_mm256_sub_ps(c[r][0], hir), tc0, _CMP_GE_OQ)) |
-                              (uint32_t)_mm256_movemask_ps(
-                                  _mm256_cmp_ps(_mm256_sub_ps(c[r][1], hir), tc1, _CMP_GE_OQ)) << 8;
-                    any |= mrow[r] | mcol[r];
-                }
-                if (any) {
-                    float cs[R * N];
-                    for (int r = 0; r < R; r++) {
-                        _mm256_storeu_ps(cs + r * N, c[r][0]);
-                        _mm256_storeu_ps(cs + r * N + 8, c[r][1]);
-                    }
-                    tile_hits(b, t, it, jt, cs, mrow, mcol);
-                }
-            }
-        }
-}
-
-__attribute__((target("avx512f"))) static void fused_avx512(const blk_t *b, topk_t *t) {
-    enum { R = 12, N = 32 };
-    const int K = b->K;
-    const int64_t G = group_cols(b);
-    for (int64_t jg = 0; jg < b->nJ; jg += G)
-        for (int64_t it = 0; it < b->mI; it += R) {
-            const float *a = b->A + it * K;
-            for (int64_t jt = jg; jt < b->nJ && jt < jg + G; jt += N) {
-                if (b->diagonal && jt + N - 1 <= it) continue;
-                const float *p = b->B + jt * K;
-                __m512 c[R][2];
-                for (int r = 0; r < R; r++) c[r][0] = c[r][1] = _mm512_setzero_ps();
-                for (int k = 0; k < K; k++) {
-                    __m512 b0 = _mm512_loadu_ps(p + k * N), b1 = _mm512_loadu_ps(p + k * N + 16);
-                    for (int r = 0; r < R; r++) {
-                        __m512 ar = _mm512_set1_ps(a[r * K + k]);
-                        c[r][0] = _mm512_fmadd_ps(ar, b0, c[r][0]);
-                        c[r][1] = _mm512_fmadd_ps(ar, b1, c[r][1]);
-                    }
-                }
-                float trb[R], tcb[N];
-                const float *tr = t->thr + b->I0 + it, *tc = t->thr + b->J0 + jt;
-                if (it + R > b->bI || jt + N > b->bJ) { /* an edge tile: pad with +inf */
-                    thresholds(b, t, it, jt, trb, tcb);
-                    tr = trb;
-                    tc = tcb;
-                }
-                __m512 tc0 = _mm512_loadu_ps(tc), tc1 = _mm512_loadu_ps(tc + 16);
-                __m512 hj0 = _mm512_loadu_ps(b->hJ + jt), hj1 = _mm512_loadu_ps(b->hJ + jt + 16);
-                uint32_t mrow[R], mcol[R], any = 0;
-                for (int r = 0; r < R; r++) {
-                    __m512 trr = _mm512_set1_ps(tr[r]), hir = _mm512_set1_ps(b->hI[it + r]);
-                    mrow[r] = (uint32_t)_mm512_cmp_ps_mask(_mm512_sub_ps(c[r][0], hj0), trr,
-                                                           _CMP_GE_OQ) |
-                              (uint32_t)_mm512_cmp_ps_mask(_mm512_sub_ps(c[r][1], hj1), trr,
-                                                           _CMP_GE_OQ)
-                                  << 16;
-                    mcol[r] = (uint32_t)_mm512_cmp_ps_mask(_mm512_sub_ps(c[r][0], hir), tc0,
-                                                           _CMP_GE_OQ) |
-                              (uint32_t)_mm512_cmp_ps_mask(_mm512_sub_ps(c[r][1], hir), tc1,
-                                                           _CMP_GE_OQ)
-                                  << 16;
-                    any |= mrow[r] | mcol[r];
-                }
-                if (any) {
-                    float cs[R * N];
-                    for (int r = 0; r < R; r++) {
-                        _mm512_storeu_ps(cs + r * N, c[r][0]);
-                        _mm512_storeu_ps(cs + r * N + 16, c[r][1]);
-                    }
-                    tile_hits(b, t, it, jt, cs, mrow, mcol);
-                }
-            }
-        }
-}
-#endif
-
-static int have_avx2_fma(void) {
-#if defined(__x86_64__) && defined(__GNUC__)
-    __builtin_cpu_init();
-    return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-#else
-    return 0;
-#endif
-}
-
-static int have_avx512(void) {
-#if defined(__x86_64__) && defined(__GNUC__)
-    __builtin_cpu_init();
-    return __builtin_cpu_supports("avx512f");
-#else
-    return 0;
-#endif
-}
+#include "_topk_simd.h"
 
 static int kernel_supported(int kernel) {
     return kernel == KERNEL_GENERIC || (kernel == KERNEL_AVX2 && have_avx2_fma()) ||
@@ -490,15 +194,15 @@ static PyObject *fused_update(PyObject *self, PyObject *args) {
     int got = 0;
     PyObject *ret = NULL;
     float *A = NULL, *B = NULL, *hI = NULL, *hJ = NULL;
-    if (get(x_o, &X, 0, "x") < 0) goto out;
+    if (get_buffer(x_o, &X, 0, "x") < 0) goto out;
     got = 1;
-    if (get(h_o, &H, 0, "h") < 0) goto out;
+    if (get_buffer(h_o, &H, 0, "h") < 0) goto out;
     got = 2;
-    if (get(score_o, &S, 1, "score") < 0) goto out;
+    if (get_buffer(score_o, &S, 1, "score") < 0) goto out;
     got = 3;
-    if (get(index_o, &IX, 1, "index") < 0) goto out;
+    if (get_buffer(index_o, &IX, 1, "index") < 0) goto out;
     got = 4;
-    if (get(thr_o, &TH, 1, "thr") < 0) goto out;
+    if (get_buffer(thr_o, &TH, 1, "thr") < 0) goto out;
     got = 5;
     {
         int64_t n = TH.len / 4;
@@ -586,13 +290,13 @@ static PyObject *merge_into(PyObject *self, PyObject *args) {
     Py_buffer S, IX, S2, IX2;
     int got = 0;
     PyObject *ret = NULL;
-    if (get(s_o, &S, 1, "score") < 0) goto done;
+    if (get_buffer(s_o, &S, 1, "score") < 0) goto done;
     got = 1;
-    if (get(i_o, &IX, 1, "index") < 0) goto done;
+    if (get_buffer(i_o, &IX, 1, "index") < 0) goto done;
     got = 2;
-    if (get(s2_o, &S2, 0, "score2") < 0) goto done;
+    if (get_buffer(s2_o, &S2, 0, "score2") < 0) goto done;
     got = 3;
-    if (get(i2_o, &IX2, 0, "index2") < 0) goto done;
+    if (get_buffer(i2_o, &IX2, 0, "index2") < 0) goto done;
     got = 4;
     {
         int64_t n = S.ndim == 2 ? S.shape[0] : -1, k = S.ndim == 2 ? S.shape[1] : 0;
@@ -652,7 +356,6 @@ static PyMethodDef methods[] = {
     {"fused_update", fused_update, METH_VARARGS, "Block product and top-k selection in one pass."},
     {"merge_into", merge_into, METH_VARARGS, "Merge sorted top-k lists row by row, in place."},
     {"kernels", kernels, METH_NOARGS, "The fused_update paths this CPU runs, the default last."},
-    {"analogy_argmax", analogy_argmax, METH_VARARGS, "Batched 3CosAdd argmax over P rows."},
     {NULL, NULL, 0, NULL},
 };
 

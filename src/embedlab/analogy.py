@@ -4,7 +4,7 @@ analogy benchmark under Stanford GloVe's protocol (or gensim's, with `restrict_v
 The benchmark's 19,544 questions use only ~900 distinct words, so instead of one vocabulary-wide
 GEMV per question (7.8e11 FLOP), the similarities of those few words with the whole vocabulary are
 computed once (P = W_u W^T) and each question b - a + c becomes a sum of three rows of P, scanned
-by the C kernel `_topk.analogy_argmax`.
+by the C kernel `_analogy.analogy_argmax`.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 from threadpoolctl import threadpool_limits
 
-from embedlab import _topk
+from embedlab import _analogy
 
 TILE = 8192
 
@@ -110,7 +110,7 @@ def evaluate_section(
             for w0 in range(0, limit, TILE):  # a tile of P stays in cache while questions read it
                 w1 = min(limit, w0 + TILE)
                 P = np.ascontiguousarray(left @ unit[w0:w1].T, dtype=np.float32)
-                _topk.analogy_argmax(P, w1 - w0, w0, prow, coef, excl, best, best_score, threads)
+                _analogy.analogy_argmax(P, w1 - w0, w0, prow, coef, excl, best, best_score, threads)
         for q, b, expected in zip(seen_at, best.tolist(), ids[:, 3].tolist(), strict=True):
             predictions[q] = words[b]
             correct += int(b == expected)

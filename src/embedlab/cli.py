@@ -27,10 +27,12 @@ def _convert(args: argparse.Namespace) -> int:
     from embedlab.convert import convert
 
     summary = convert(
-        args.text, args.store, dim=args.dim, on_bad_line=args.on_bad_line, threads=args.threads
-    )
+        args.text, args.store, dim=args.dim, on_bad_line=args.on_bad_line, threads=args.threads,
+        format=args.format, limit=args.limit, unicode_errors=args.unicode_errors,
+    )  # fmt: skip
     print(
-        f"{args.store}: {summary.n_words:,} words x {summary.dim} "
+        f"{args.store}: {summary.n_words:,} words x {summary.dim} from {summary.format} "
+        f"({summary.detected}); "
         f"({summary.n_skipped:,} bad lines skipped); parse {summary.parse_seconds:.2f} s, "
         f"total {summary.total_seconds:.2f} s; source sha256 {summary.sha256}"
     )
@@ -147,10 +149,22 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="embedlab", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
 
-    p = sub.add_parser("convert", help="GloVe text file -> HDF5 store")
-    p.add_argument("text", help="GloVe-format text file (word v1 ... vd per line)")
+    p = sub.add_parser("convert", help="word-vector file -> HDF5 store")
+    p.add_argument(
+        "text", help="GloVe text, word2vec/fastText text or word2vec binary, optionally .gz"
+    )
     p.add_argument("store", help="HDF5 file to write")
-    p.add_argument("--dim", type=int, default=None, help="vector size (default: from line 1)")
+    p.add_argument(
+        "--format",
+        choices=["auto", "glove", "word2vec-text", "word2vec-binary"],
+        default="auto",
+        help="default: detected from the content",
+    )
+    p.add_argument(
+        "--dim", type=int, default=None, help="vector size (default: the header, or the lines)"
+    )
+    p.add_argument("--limit", type=int, default=None, help="keep the first N words only")
+    p.add_argument("--unicode-errors", choices=["strict", "replace", "ignore"], default="strict")
     p.add_argument("--on-bad-line", choices=["error", "skip"], default="error")
     p.add_argument("--threads", type=int, default=None, help="parser threads (default: all cores)")
     p.set_defaults(func=_convert)

@@ -1,4 +1,5 @@
-"""GloVe text file -> HDF5 store: the code behind both `parse_glove` and `embedlab convert`."""
+"""Word-vector file (any format of vector_files.py) -> HDF5 store: the code behind both the
+`parse_vectors` rule and `embedlab convert`."""
 
 from __future__ import annotations
 
@@ -10,8 +11,9 @@ from pathlib import Path
 
 from embedlab import __version__
 from embedlab.acquire import file_digests
-from embedlab.glove_text import GloveFormatError, OnBadLine, read_glove_text
+from embedlab.glove_text import GloveFormatError, OnBadLine, UnicodeErrors
 from embedlab.store import write_store
+from embedlab.vector_files import Format, read_vectors
 
 log = logging.getLogger(__name__)
 
@@ -23,6 +25,8 @@ class ConvertSummary:
     n_lines: int
     n_skipped: int
     sha256: str
+    format: str
+    detected: str
     parse_seconds: float
     total_seconds: float
 
@@ -35,12 +39,18 @@ def convert(
     threads: int | None = None,
     source: str | None = None,
     expected_sha256: str | None = None,
+    format: Format = "auto",
+    limit: int | None = None,
+    unicode_errors: UnicodeErrors = "strict",
 ) -> ConvertSummary:
-    """Parse `text` and write `store` atomically, recording the text's SHA-256 in the store and
-    refusing the text when `expected_sha256` is given and differs."""
+    """Parse `text` and write `store` atomically, recording the file's SHA-256 in the store and
+    refusing the file when `expected_sha256` is given and differs."""
     start = time.perf_counter()
     text = Path(text)
-    parsed = read_glove_text(text, dim=dim, on_bad_line=on_bad_line, threads=threads)
+    parsed, found = read_vectors(
+        text, format, dim=dim, limit=limit, unicode_errors=unicode_errors,
+        on_bad_line=on_bad_line, threads=threads,
+    )  # fmt: skip
     parse_seconds = time.perf_counter() - start
     sha256 = file_digests(text, ["sha256"])["sha256"]
     if expected_sha256 and sha256 != expected_sha256.lower():
@@ -50,7 +60,7 @@ def convert(
             "Use the file you pinned, or update that checksum if you changed the file on purpose."
         )
     for problem in parsed.problems:
-        log.warning("%s:%d: skipped: %s", text, problem.lineno, problem.problem)
+        log.warning("%s: skipped: %s", problem.where(text), problem.problem)
     n_skipped = parsed.n_lines - len(parsed.words)
     write_store(
         store,
@@ -60,6 +70,10 @@ def convert(
             "source": source or str(text),
             "source_file": text.name,
             "source_sha256": sha256,
+            "source_format": found.format,
+            "source_gzip": found.gzip,
+            "limit": limit or 0,
+            "unicode_errors": unicode_errors,
             "n_lines": parsed.n_lines,
             "n_skipped": n_skipped,
             "on_bad_line": on_bad_line,
@@ -74,6 +88,8 @@ def convert(
         n_lines=parsed.n_lines,
         n_skipped=n_skipped,
         sha256=sha256,
+        format=found.format,
+        detected=found.reason,
         parse_seconds=parse_seconds,
         total_seconds=time.perf_counter() - start,
     )

@@ -1,15 +1,21 @@
-"""Reading GloVe-format text files ("word v1 ... vd" per line) into words and a float32 matrix.
+"""Reading word-vector text ("word v1 ... vd" per line: GloVe, and word2vec/fastText text after
+their header line) into words and a float32 matrix.
 
 The hot loop lives in the C module `_textparse`; this module maps files, decides the dimension,
 and turns the per-line status codes into messages a user can act on. Bad lines are never silently
 accepted: with ``on_bad_line="error"`` the first one stops the read with the file, the line number
 and the problem; with ``"skip"`` they are dropped and reported in `GloveText.problems`.
+`assemble` turns parsed rows of any format (vector_formats.py reads the binary one) into the
+result: duplicates found, problems described, bad rows dropped or refused.
 """
 
 from __future__ import annotations
 
+import collections
+import contextlib
 import mmap
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -19,10 +25,12 @@ import numpy as np
 from embedlab import _textparse
 
 OnBadLine = Literal["error", "skip"]
+UnicodeErrors = Literal["strict", "replace", "ignore"]
 
 BOM = b"\xef\xbb\xbf"
 
-# Status codes written by _textparse.parse (1-5) and by the Python checks below (6-7).
+# Status codes written by _textparse.parse and _binparse.scan (1-5) and by the Python checks
+# below (6-7).
 TOO_FEW, TOO_MANY, NOT_NUMBER, NOT_FINITE, EMPTY_WORD, BAD_UTF8, DUPLICATE = range(1, 8)
 
 ADVICE = (
@@ -30,18 +38,49 @@ ADVICE = (
     "(embedlab convert --on-bad-line skip) "
     "to drop bad lines and count them in the log."
 )
+UTF8_ADVICE = (
+    "Set vectors.sources[].unicode_errors: replace or ignore (embedlab convert --unicode-errors) "
+    "to keep such words as gensim does, or vectors.on_bad_line: skip to drop them."
+)
+# lines looked at to find the vector size of a file without a header
+DIM_SAMPLE = 1000
+DIM_SAMPLE_BYTES = 4 << 20
 
 
 class GloveFormatError(ValueError):
-    """A GloVe text file that cannot be read as it is; the message names file, line and problem."""
+    """A vector file that cannot be read as it is; the message names the file, the line (or byte
+    offset) and the problem."""
 
 
 @dataclass(frozen=True)
 class BadLine:
-    """One rejected line: 1-based line number and what is wrong with it."""
+    """One rejected line (text) or entry (binary): its 1-based number, what is wrong with it and,
+    for a binary entry, the byte offset where it starts."""
 
     lineno: int
     problem: str
+    offset: int | None = None
+
+    def where(self, path: str | os.PathLike[str]) -> str:
+        if self.offset is None:
+            return f"{path}:{self.lineno}"
+        return f"{path}: byte {self.offset} (entry {self.lineno})"
+
+
+@dataclass
+class Rows:
+    """One parsed block of consecutive rows: words, and per row a status (0: good), a detail for
+    the message and a hash of the word's bytes; `numbers` holds each row's line or entry number,
+    `offsets` (binary only) each entry's byte offset; `problems` describes the first bad rows."""
+
+    words: list[str]
+    status: np.ndarray
+    detail: np.ndarray
+    hashes: np.ndarray
+    numbers: np.ndarray
+    offsets: np.ndarray | None = None
+    problems: list[BadLine] = field(default_factory=list)
+    n_with_spaces: int = 0
 
 
 @dataclass
@@ -71,17 +110,26 @@ def _line_bytes(data: memoryview, starts: np.ndarray, i: int) -> bytes:
     return bytes(data[int(starts[i]) : int(starts[i + 1])]).rstrip(b"\r\n")
 
 
-def _infer_dim(path: Path, first_line: bytes) -> int:
-    fields = first_line.rstrip(b"\r\n ").split(b" ")
-    if len(fields) < 2:
+def infer_dim(path: str | os.PathLike[str], lines: list[bytes], first_lineno: int = 1) -> int:
+    """The vector size of header-less text: the most common number of fields after the word over
+    the first lines (one line can hold a multi-word token such as glove.840B's '. . .')."""
+    counts = collections.Counter(
+        len(line.rstrip(b"\r\n \t").split(b" ")) - 1 for line in lines if line.strip()
+    )
+    if not counts:
+        raise GloveFormatError(f"{path}: the file holds no lines of text.")
+    # the most common count; on a tie, the one seen first (Counter keeps first-seen order)
+    fields, seen = max(counts.items(), key=lambda item: item[1])
+    if fields < 1:
         raise GloveFormatError(
-            f"{path}:1: cannot infer the vector dimension: the first line has no values "
-            f"({first_line[:80]!r}). Pass the dimension explicitly (--dim)."
+            f"{path}:{first_lineno}: cannot infer the vector size: {seen} of the first "
+            f"{len(lines)} lines have no values after the word. Is this a word-vector file? "
+            "Set vectors.sources[].format (or pass --dim) if it is."
         )
-    return len(fields) - 1
+    return fields
 
 
-def _describe(status: int, detail: int, dim: int, line: bytes, words: list[str] | None) -> str:
+def _describe(status: int, detail: int, dim: int, line: bytes) -> str:
     values = line.rstrip(b"\r ").split(b" ")[-dim:]
     if status in (TOO_FEW, TOO_MANY):
         return f"expected {dim} values after the word, found {detail}"
@@ -95,13 +143,151 @@ def _describe(status: int, detail: int, dim: int, line: bytes, words: list[str] 
         return f"value {detail} of {dim} is {kind}: {token.decode('utf-8', 'replace')!r}"
     if status == EMPTY_WORD:
         return "the word is empty (the line starts with a space)"
-    if status == BAD_UTF8:
-        word = line.rstrip(b"\r ").rsplit(b" ", dim)[0]
-        return f"the word is not valid UTF-8: {word!r}"
-    if status == DUPLICATE:
-        assert words is not None
-        return f"duplicate word, first seen on line {detail + 1}"
     return f"unknown problem (status {status})"  # pragma: no cover
+
+
+def decode_words(
+    blob: bytes, sep: bytes, status: np.ndarray, unicode_errors: UnicodeErrors
+) -> tuple[list[str], dict[int, int]]:
+    """Words joined by `sep` (one after each) -> strings, and for `strict`, the row and byte
+    position (within the word) of each word that is not valid UTF-8 (its status set BAD_UTF8)."""
+    bad: dict[int, int] = {}
+    try:
+        return blob.decode("utf-8", unicode_errors).split(sep.decode())[:-1], bad
+    except UnicodeDecodeError:
+        pass
+    words = []
+    for i, raw in enumerate(blob.split(sep)[:-1]):
+        try:
+            words.append(raw.decode("utf-8"))
+        except UnicodeDecodeError as error:
+            words.append("")
+            if status[i] == 0:
+                status[i] = BAD_UTF8
+                bad[i] = error.start
+    return words, bad
+
+
+def parse_text_rows(
+    path: str | os.PathLike[str],
+    data: memoryview,
+    dim: int,
+    vectors: np.ndarray,
+    *,
+    threads: int,
+    unicode_errors: UnicodeErrors = "strict",
+    first_lineno: int = 1,
+    base_offset: int = 0,
+    max_rows: int | None = None,
+) -> Rows:
+    """Parse the complete lines of `data` (at most `max_rows`) into rows 0.. of `vectors`.
+    `first_lineno` and `base_offset` place the block in its file, for messages."""
+    n = _textparse.count_lines(data)
+    starts = np.empty(n + 1, dtype=np.int64)
+    _textparse.line_starts(data, starts)
+    if max_rows is not None and n > max_rows:
+        n = max_rows
+        starts = starts[: n + 1]
+    if vectors.shape[0] < n or vectors.shape[1] != dim:
+        raise ValueError(f"{n} lines of {dim} values do not fit vectors of {vectors.shape}")
+    word_buf = np.empty(len(data) + n, dtype=np.uint8)
+    status = np.zeros(n, dtype=np.int32)
+    detail = np.zeros(n, dtype=np.int32)
+    hashes = np.empty(n, dtype=np.uint64)
+    segments = _textparse.parse(
+        data, starts, dim, vectors[:n], word_buf, status, detail, hashes, threads
+    )
+    blob = b"".join(word_buf[o : o + length] for o, length in segments)
+    del word_buf
+    words, bad_utf8 = decode_words(blob, b"\n", status, unicode_errors)
+    del blob
+    if len(words) != n:  # pragma: no cover - guarded by construction
+        raise AssertionError(f"parsed {len(words)} words from {n} lines")
+    problems = []
+    for i in np.flatnonzero(status)[:MAX_PROBLEMS].tolist():
+        line = _line_bytes(data, starts, i)
+        if status[i] == BAD_UTF8:
+            word = line.rstrip(b"\r ").rsplit(b" ", dim)[0]
+            at = base_offset + int(starts[i]) + bad_utf8[i]
+            problem = f"the word is not valid UTF-8 at byte {at} of the file: {word!r}"
+        else:
+            problem = _describe(int(status[i]), int(detail[i]), dim, line)
+        problems.append(BadLine(first_lineno + i, problem))
+    ok = status == 0
+    return Rows(
+        words=words,
+        status=status,
+        detail=np.where(ok, 0, detail).astype(np.int32),
+        hashes=hashes,
+        numbers=np.arange(first_lineno, first_lineno + n, dtype=np.int64),
+        problems=problems,
+        n_with_spaces=int(np.count_nonzero(detail[ok])),  # detail flags spaces on good lines
+    )
+
+
+MAX_PROBLEMS = 1000
+
+
+def assemble(
+    path: str | os.PathLike[str],
+    blocks: list[Rows],
+    vectors: np.ndarray,
+    on_bad_line: OnBadLine,
+    unicode_errors: UnicodeErrors = "strict",
+) -> GloveText:
+    """The rows of every block (in file order, `vectors` holding all of them) -> the result:
+    repeated words marked (the first one wins, as in gensim), the first bad row raised, or, with
+    `skip`, the bad rows dropped and listed."""
+    if on_bad_line not in ("error", "skip"):
+        raise ValueError(f"on_bad_line must be 'error' or 'skip', not {on_bad_line!r}")
+    words = [w for block in blocks for w in block.words]
+    status = np.concatenate([b.status for b in blocks]) if blocks else np.zeros(0, np.int32)
+    detail = np.concatenate([b.detail for b in blocks]) if blocks else np.zeros(0, np.int32)
+    numbers = np.concatenate([b.numbers for b in blocks]) if blocks else np.zeros(0, np.int64)
+    offsets = (
+        np.concatenate([b.offsets for b in blocks])
+        if blocks and all(b.offsets is not None for b in blocks)
+        else None
+    )
+    if unicode_errors == "strict":
+        hashes = np.concatenate([b.hashes for b in blocks])
+    else:  # different bytes can decode to the same word
+        hashes = np.fromiter((hash(w) for w in words), np.int64, len(words)).view(np.uint64)
+    _mark_duplicates(words, hashes, status, detail)
+    problems = [p for block in blocks for p in block.problems]
+    kind, kinds = ("line", "lines") if offsets is None else ("entry", "entries")
+    for i in np.flatnonzero(status == DUPLICATE)[:MAX_PROBLEMS].tolist():
+        first = int(numbers[detail[i]])
+        problems.append(
+            BadLine(
+                int(numbers[i]),
+                f"duplicate word {words[i]!r}, first seen on {kind} {first}",
+                None if offsets is None else int(offsets[i]),
+            )
+        )
+    problems.sort(key=lambda p: p.lineno)
+    bad = np.flatnonzero(status)
+    if bad.size and on_bad_line == "error":
+        first = problems[0]
+        more = f" ({bad.size - 1} more bad {kinds} follow)" if bad.size > 1 else ""
+        advice = UTF8_ADVICE if "not valid UTF-8" in first.problem else ADVICE
+        raise GloveFormatError(f"{first.where(path)}: {first.problem}{more}. {advice}")
+    if bad.size:
+        keep = status == 0
+        vectors = vectors[keep]
+        words = [w for w, k in zip(words, keep.tolist(), strict=True) if k]
+        problems = problems[:MAX_PROBLEMS]
+        if len(problems) < bad.size:
+            problems.append(BadLine(0, f"... and {bad.size - len(problems)} more bad {kinds}"))
+    if not words:
+        raise GloveFormatError(f"{path}: no valid {kinds} remain after skipping {bad.size}.")
+    return GloveText(
+        words=words,
+        vectors=vectors,
+        problems=problems,
+        n_lines=len(status),
+        n_words_with_spaces=sum(block.n_with_spaces for block in blocks),
+    )
 
 
 def read_glove_text(
@@ -109,19 +295,28 @@ def read_glove_text(
     dim: int | None = None,
     on_bad_line: OnBadLine = "error",
     threads: int | None = None,
+    *,
+    limit: int | None = None,
+    unicode_errors: UnicodeErrors = "strict",
 ) -> GloveText:
-    """Parse a GloVe text file; values are exactly ``np.float32(float(token))``.
+    """Parse an uncompressed GloVe text file; values are exactly ``np.float32(float(token))``.
 
     The vector is the last `dim` space-separated fields of a line and the word is everything
-    before them, so words containing spaces (glove.840B) are kept. `dim` defaults to the number of
-    fields of the first line minus one. CRLF line ends, a UTF-8 BOM, trailing blanks and a missing
-    final newline are accepted; blank lines at the very end are ignored.
+    before them, so words containing spaces (glove.840B) are kept. `dim` defaults to the most
+    common number of fields after the word over the first lines. CRLF line ends, a UTF-8 BOM,
+    trailing blanks and a missing final newline are accepted; blank lines at the very end are
+    ignored. `limit` keeps the first lines only (gensim's `limit`).
     """
-    if on_bad_line not in ("error", "skip"):
-        raise ValueError(f"on_bad_line must be 'error' or 'skip', not {on_bad_line!r}")
-    path = Path(path)
-    threads = threads or default_threads()
-    size = path.stat().st_size
+    with mapped(path) as view:
+        return read_text_view(
+            path, view, dim, on_bad_line, threads, limit=limit, unicode_errors=unicode_errors
+        )
+
+
+@contextlib.contextmanager
+def mapped(path: str | os.PathLike[str]) -> Iterator[memoryview]:
+    """The whole file, memory-mapped read-only (an empty file is refused)."""
+    size = Path(path).stat().st_size
     if size == 0:
         raise GloveFormatError(f"{path}: the file is empty. Check the download or the path.")
     # MAP_POPULATE maps the whole (usually cached) file at once instead of page fault by page fault
@@ -132,90 +327,69 @@ def read_glove_text(
     ):
         view = memoryview(mm)
         try:
-            return _parse_view(path, view, dim, on_bad_line, threads)
+            yield view
         finally:
             view.release()
 
 
-def _parse_view(
-    path: Path, view: memoryview, dim: int | None, on_bad_line: OnBadLine, threads: int
-) -> GloveText:
-    had_bom = bytes(view[:3]) == BOM
-    start = 3 if had_bom else 0
+def text_extent(view: memoryview, start: int = 0) -> tuple[int, int, bool]:
+    """Where the lines of `view` start (after a UTF-8 BOM) and end (before blank lines and
+    blanks at the very end; the last line keeps its own line end), and whether it had a BOM."""
+    had_bom = bytes(view[start : start + 3]) == BOM
+    start += 3 if had_bom else 0
     end = len(view)
-    while end > start and view[end - 1] in b"\r\n \t":  # blank lines and blanks at the end
+    while end > start and view[end - 1] in b"\r\n \t":
         end -= 1
+    if end < len(view) and view[end] == ord("\r"):
+        end += 1
+    if end < len(view) and view[end] == ord("\n"):
+        end += 1
+    return start, end, had_bom
+
+
+def read_text_view(
+    path: str | os.PathLike[str],
+    view: memoryview,
+    dim: int | None,
+    on_bad_line: OnBadLine,
+    threads: int | None,
+    *,
+    limit: int | None = None,
+    unicode_errors: UnicodeErrors = "strict",
+    start: int = 0,
+    first_lineno: int = 1,
+) -> GloveText:
+    """Text lines from byte `start` of a mapped file (numbered from `first_lineno`) -> result."""
+    start, end, had_bom = text_extent(view, start)
     if end == start:
         raise GloveFormatError(f"{path}: the file holds no lines of text.")
-    if end < len(view) and view[end] == ord("\r"):
-        end += 1  # keep the last line's own line end: it is stripped like any other
     data = view[start:end]
     try:
-        n = _textparse.count_lines(data)
-        starts = np.empty(n + 1, dtype=np.int64)
-        _textparse.line_starts(data, starts)
         if dim is None:
-            dim = _infer_dim(path, _line_bytes(data, starts, 0))
-        vectors = np.empty((n, dim), dtype=np.float32)
-        word_buf = np.empty(len(data) + n, dtype=np.uint8)
-        status = np.zeros(n, dtype=np.int32)
-        detail = np.zeros(n, dtype=np.int32)
-        hashes = np.empty(n, dtype=np.uint64)
-        segments = _textparse.parse(
-            data, starts, dim, vectors, word_buf, status, detail, hashes, threads
+            head = bytes(data[:DIM_SAMPLE_BYTES]).split(b"\n")
+            if len(data) > DIM_SAMPLE_BYTES:
+                head.pop()  # cut short
+            head = head[:DIM_SAMPLE]
+            dim = infer_dim(path, head, first_lineno)
+        n = _textparse.count_lines(data)
+        rows = min(n, limit) if limit else n
+        vectors = np.empty((rows, dim), dtype=np.float32)
+        block = parse_text_rows(
+            path,
+            data,
+            dim,
+            vectors,
+            threads=threads or default_threads(),
+            unicode_errors=unicode_errors,
+            first_lineno=first_lineno,
+            base_offset=start,
+            max_rows=rows,
         )
-        blob = b"".join(word_buf[o : o + length] for o, length in segments)
-        del word_buf
-        try:
-            words = blob.decode("utf-8").split("\n")[:-1]
-        except UnicodeDecodeError:
-            words = []
-            for i, raw in enumerate(blob.split(b"\n")[:-1]):
-                try:
-                    words.append(raw.decode("utf-8"))
-                except UnicodeDecodeError:
-                    words.append("")
-                    if status[i] == 0:
-                        status[i] = BAD_UTF8
-        del blob
-        if len(words) != n:  # pragma: no cover - guarded by construction
-            raise AssertionError(f"parsed {len(words)} words from {n} lines")
-        _mark_duplicates(words, hashes, status, detail)
-        with_spaces = int(np.count_nonzero(detail[status == 0]))  # detail flags spaces on OK lines
-        bad = np.flatnonzero(status)
-        problems = [
-            BadLine(
-                int(i) + 1,
-                _describe(
-                    int(status[i]), int(detail[i]), dim, _line_bytes(data, starts, int(i)), words
-                ),
-            )
-            for i in bad[:1000]
-        ]
     finally:
         data.release()
-    if bad.size and on_bad_line == "error":
-        first = problems[0]
-        more = f" ({bad.size - 1} more bad lines follow)" if bad.size > 1 else ""
-        raise GloveFormatError(f"{path}:{first.lineno}: {first.problem}{more}. {ADVICE}")
-    if bad.size:
-        keep = status == 0
-        vectors = vectors[keep]
-        words = [w for w, k in zip(words, keep.tolist(), strict=True) if k]
-        if len(problems) < bad.size:
-            problems.append(BadLine(0, f"... and {bad.size - len(problems)} more bad lines"))
-    if not words:
-        raise GloveFormatError(
-            f"{path}: no valid lines remain after skipping {bad.size} bad lines."
-        )
-    return GloveText(
-        words=words,
-        vectors=vectors,
-        problems=problems,
-        n_lines=n,
-        had_bom=had_bom,
-        n_words_with_spaces=with_spaces,
-    )
+    parsed = assemble(path, [block], vectors, on_bad_line, unicode_errors)
+    parsed.had_bom = had_bom
+    return parsed
 
 
 def _mark_duplicates(

@@ -28,7 +28,7 @@ with job_log(snakemake.log[0]) as log:
         **reader,
     )
     log.info(
-        "%s: %d words x %d from %d lines, %d bad lines skipped; parse %.2f s",
+        "%s: %d words x %d from %d lines or entries, %d bad ones skipped; parse %.2f s",
         snakemake.output.store,
         summary.n_words,
         summary.dim,
