@@ -28,7 +28,7 @@ DEFAULT_TEXT = Path("resources/vectors/glove.6B.50d.txt")
 
 
 def parse_ours(path: str) -> tuple[list[str], np.ndarray]:
-    from embedlab.glove_text import read_glove_text
+    from embedlab.vector_files import read_glove_text
 
     parsed = read_glove_text(path)
     return parsed.words, parsed.vectors

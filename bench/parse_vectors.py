@@ -138,17 +138,23 @@ def main() -> None:
                 if i < repeat:
                     r = run_child(method, path)
                     results.setdefault(method, []).append(r)
-                    print(f"  {method:7s} run {i + 1}: {r['seconds']:8.2f} s, peak anonymous "
-                          f"{r['peak_anonymous_mb']:7,.0f} MB "
-                          f"({r['peak_anonymous_mb'] / matrix_mb:.2f}x the matrix)", flush=True)  # fmt: skip
+                    peak = r["peak_anonymous_mb"]
+                    print(
+                        f"  {method:7s} run {i + 1}: {r['seconds']:8.2f} s, peak anonymous "
+                        f"{peak:7,.0f} MB ({peak / matrix_mb:.2f}x the matrix)",
+                        flush=True,
+                    )
         digests = {r["digest"] for runs in results.values() for r in runs}
         same = "identical words and vectors" if len(digests) == 1 else "RESULTS DIFFER"
         medians = {m: statistics.median(r["seconds"] for r in runs) for m, runs in results.items()}
         peaks = {m: max(r["peak_anonymous_mb"] for r in runs) for m, runs in results.items()}
-        print(f"  median ours {medians['ours']:.2f} s, gensim {medians['gensim']:.2f} s: "
-              f"gensim / ours = {medians['gensim'] / medians['ours']:.1f}x; peak anonymous "
-              f"ours {peaks['ours'] / matrix_mb:.2f}x, gensim {peaks['gensim'] / matrix_mb:.2f}x "
-              f"the matrix; {same}")  # fmt: skip
+        ratio = medians["gensim"] / medians["ours"]
+        print(
+            f"  median ours {medians['ours']:.2f} s, gensim {medians['gensim']:.2f} s: "
+            f"gensim / ours = {ratio:.1f}x; peak anonymous ours "
+            f"{peaks['ours'] / matrix_mb:.2f}x, gensim {peaks['gensim'] / matrix_mb:.2f}x "
+            f"the matrix; {same}"
+        )
 
 
 if __name__ == "__main__":

@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 
 from embedlab import _textparse
-from embedlab.glove_text import GloveFormatError, read_glove_text
+from embedlab.glove_text import GloveFormatError
+from embedlab.vector_files import read_glove_text
 
 
 def write(tmp_path: Path, content: bytes | str, name: str = "g.txt") -> Path:

@@ -113,7 +113,7 @@ def test_bad_arguments() -> None:
 
 
 def test_real_vectors_known_neighbours(tiny_glove) -> None:
-    from embedlab.glove_text import read_glove_text
+    from embedlab.vector_files import read_glove_text
 
     parsed = read_glove_text(tiny_glove)
     scores, index = exact_neighbors(parsed.vectors, 5, chunks=3, threads=2)

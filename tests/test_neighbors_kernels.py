@@ -46,7 +46,7 @@ def test_simd_paths_equal_the_portable_path_bit_for_bit(kernel, n, d, k, block, 
 
 
 def test_auto_is_the_fastest_path_this_cpu_runs(tiny_glove) -> None:
-    from embedlab.glove_text import read_glove_text
+    from embedlab.vector_files import read_glove_text
 
     assert kernels()[0] == "generic"
     vectors = read_glove_text(tiny_glove).vectors
@@ -110,9 +110,9 @@ def test_tensorflow_path_on_the_cpu_equals_the_c_kernel(tiny_glove) -> None:
     """3,000 real words, k = 10: identical lists except where two candidates' scores differ by
     less than 1e-6 (the matmul sums in another order than the kernel's in-order FMAs)."""
     pytest.importorskip("tensorflow")
-    from embedlab.glove_text import read_glove_text
     from embedlab.neighbors import chunk_pairs
     from embedlab.neighbors_gpu import partial_topk_tf, runs
+    from embedlab.vector_files import read_glove_text
 
     vectors = read_glove_text(tiny_glove).vectors
     for metric in ("cosine", "euclidean"):

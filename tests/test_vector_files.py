@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 from gensim.models import KeyedVectors
 
-from embedlab import vector_files
+from embedlab import vector_files, word2vec_binary
 from embedlab.convert import convert
 from embedlab.glove_text import GloveFormatError
 from embedlab.store import read_store
@@ -61,10 +61,12 @@ def test_gensim_files_round_trip_bit_for_bit(
     odd_model().save_word2vec_format(str(path), binary=binary)
     if compressed:
         path = gzipped(path)
-        monkeypatch.setattr(vector_files, "BLOCK", 4096)  # many blocks, entries across them
+        # many blocks, lines and entries across them
+        monkeypatch.setattr(vector_files, "BLOCK", 4096)
+        monkeypatch.setattr(word2vec_binary, "BLOCK", 4096)
     same_as_gensim(path, binary)
     same_as_gensim(path, binary, limit=11)
-    parsed, found = read_vectors(path)
+    _, found = read_vectors(path)
     assert found.format == ("word2vec-binary" if binary else "word2vec-text")
     assert found.gzip == compressed
     assert "header line '3017 7'" in found.reason

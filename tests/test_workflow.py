@@ -16,11 +16,10 @@ import numpy as np
 import pytest
 import yaml
 
-from embedlab.glove_text import read_glove_text
 from embedlab.neighbors import exact_neighbors
 from embedlab.store import read_neighbors, read_store
 from embedlab.tables import read_tsv
-from embedlab.vector_files import read_vectors
+from embedlab.vector_files import read_glove_text, read_vectors
 from tests.conftest import ROOT, SECOND_MODEL, copy_tiny_models
 from tests.httpserver import FileServer, Served
 

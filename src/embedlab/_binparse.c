@@ -1,7 +1,7 @@
 /* Entries of a word2vec binary file: "word " followed by dim little-endian float32 values, an
  * optional newline after each vector (word2vec.c writes one, gensim does not).
  *
- * scan(data, dim, max_count, vectors, blob, offsets, hashes, status, detail)
+ * scan(data, dim, max_count, vectors, blob, offsets, hashes, status, detail, nthreads)
  *     reads up to max_count complete entries from the start of `data` and returns
  *     (n_entries, bytes_consumed, blob_length). An entry that does not fit completely in `data`
  *     ends the scan (the caller gives more bytes, or reports a truncated file). Like gensim's
@@ -13,6 +13,7 @@
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -39,17 +40,43 @@ static int first_not_finite(const uint32_t *v, int n) {
     return 0;
 }
 
+typedef struct {
+    const char *base;
+    float *vectors;
+    const int64_t *offsets;
+    int32_t *status, *detail;
+    int dim;
+    Py_ssize_t first, last;
+} copy_job;
+
+/* Rows first..last: the vector after each word (whose length the scan left in detail[i]) to its
+ * row, and the finiteness check; run on several threads, as it touches every byte. */
+static void *copy_rows(void *arg) {
+    copy_job *j = (copy_job *)arg;
+    const size_t row = (size_t)j->dim * 4;
+    for (Py_ssize_t i = j->first; i < j->last; i++) {
+        float *out = j->vectors + (size_t)i * (size_t)j->dim;
+        memcpy(out, j->base + j->offsets[i] + j->detail[i] + 1, row);
+        int bad = first_not_finite((const uint32_t *)out, j->dim);
+        if (j->status[i] == 0 && bad) j->status[i] = ST_NOT_FINITE;
+        j->detail[i] = j->status[i] == ST_NOT_FINITE ? bad : 0;
+    }
+    return NULL;
+}
+
 static PyObject *scan(PyObject *self, PyObject *args) {
     PyObject *data_o, *vec_o, *blob_o, *off_o, *hash_o, *st_o, *det_o;
-    int dim;
+    int dim, nthreads;
     Py_ssize_t max_count;
-    if (!PyArg_ParseTuple(args, "OinOOOOOO", &data_o, &dim, &max_count, &vec_o, &blob_o, &off_o,
-                          &hash_o, &st_o, &det_o))
+    if (!PyArg_ParseTuple(args, "OinOOOOOOi", &data_o, &dim, &max_count, &vec_o, &blob_o, &off_o,
+                          &hash_o, &st_o, &det_o, &nthreads))
         return NULL;
     if (dim <= 0 || max_count < 0) {
         PyErr_SetString(PyExc_ValueError, "dim must be positive and max_count not negative");
         return NULL;
     }
+    if (nthreads < 1) nthreads = 1;
+    if (nthreads > 64) nthreads = 64;
     Py_buffer d, vec, blob, off, hash, st, det;
     if (PyObject_GetBuffer(data_o, &d, PyBUF_C_CONTIGUOUS) < 0) return NULL;
     const Py_ssize_t row = (Py_ssize_t)dim * 4;
@@ -62,20 +89,20 @@ static PyObject *scan(PyObject *self, PyObject *args) {
 
     const char *base = (const char *)d.buf, *end = base + d.len, *p = base;
     char *b = (char *)blob.buf, *bend = b + blob.len;
-    float *vectors = (float *)vec.buf;
     int64_t *offsets = (int64_t *)off.buf;
     uint64_t *hashes = (uint64_t *)hash.buf;
     int32_t *status = (int32_t *)st.buf, *detail = (int32_t *)det.buf;
     Py_ssize_t n = 0;
     int blob_full = 0;
     Py_BEGIN_ALLOW_THREADS
+    /* 1. where each entry's word and vector are: sequential, but it reads only the words */
     while (n < max_count) {
         const char *ws = p;
         while (ws < end && *ws == '\n') ws++;
         const char *sp = ws < end ? memchr(ws, ' ', (size_t)(end - ws)) : NULL;
         if (!sp || end - (sp + 1) < row) break; /* incomplete entry */
         size_t wl = (size_t)(sp - ws);
-        if ((size_t)(bend - b) < wl + 1) {
+        if ((size_t)(bend - b) < wl + 1 || wl > INT32_MAX) {
             blob_full = 1;
             break;
         }
@@ -84,15 +111,28 @@ static PyObject *scan(PyObject *self, PyObject *args) {
         b += wl + 1;
         uint64_t h = 1469598103934665603ULL;
         for (size_t i = 0; i < wl; i++) h = (h ^ (unsigned char)ws[i]) * 1099511628211ULL;
-        float *out = vectors + (size_t)n * (size_t)dim;
-        memcpy(out, sp + 1, (size_t)row);
-        int bad = first_not_finite((const uint32_t *)out, dim);
         offsets[n] = (int64_t)(ws - base);
         hashes[n] = h;
-        status[n] = wl == 0 ? ST_EMPTY_WORD : bad ? ST_NOT_FINITE : 0;
-        detail[n] = wl == 0 ? 0 : bad;
+        status[n] = wl == 0 ? ST_EMPTY_WORD : 0;
+        detail[n] = (int32_t)wl;
         n++;
         p = sp + 1 + row;
+    }
+    /* 2. the vectors, on every thread */
+    if (n < (Py_ssize_t)nthreads * 4096) nthreads = 1;
+    copy_job jobs[64];
+    pthread_t tids[64];
+    int started[64] = {0};
+    for (int t = 0; t < nthreads; t++) {
+        jobs[t] = (copy_job){base, (float *)vec.buf, offsets, status, detail, dim,
+                             n * t / nthreads, n * (t + 1) / nthreads};
+    }
+    for (int t = 1; t < nthreads; t++)
+        started[t] = pthread_create(&tids[t], NULL, copy_rows, &jobs[t]) == 0;
+    copy_rows(&jobs[0]);
+    for (int t = 1; t < nthreads; t++) {
+        if (started[t]) pthread_join(tids[t], NULL);
+        else copy_rows(&jobs[t]);
     }
     Py_END_ALLOW_THREADS
     PyObject *result = blob_full ? NULL

@@ -72,7 +72,7 @@ static const int KERNEL_NR[] = {16, 16, 32};
 #define L2_BYTES (768 * 1024)
 
 typedef struct {
-    const float *A;  /* [mI][K] rows of block I, zero-padded to mI (multiple of MR) */
+    const float *A;  /* [mI/MR][K][MR] block I in MR-row panels, zero-padded to mI */
     const float *B;  /* [nJ/NR][K][NR] block J transposed in NR-column panels, zero-padded */
     const float *hI; /* [mI] */
     const float *hJ; /* [nJ] */
@@ -123,7 +123,7 @@ static void fused_generic(const blk_t *b, topk_t *t) {
                 for (int k = 0; k < K; k++)
                     for (int r = 0; r < MR; r++)
                         for (int l = 0; l < NR; l++)
-                            c[r * NR + l] = fmaf(a[r * K + k], p[k * NR + l], c[r * NR + l]);
+                            c[r * NR + l] = fmaf(a[k * MR + r], p[k * NR + l], c[r * NR + l]);
                 float tr[MAXMR], tc[MAXNR];
                 thresholds(b, t, it, jt, tr, tc);
                 uint32_t mrow[MAXMR], mcol[MAXMR], any = 0;
@@ -239,7 +239,16 @@ static PyObject *fused_update(PyObject *self, PyObject *args) {
         }
         const float *x = (const float *)X.buf, *h = (const float *)H.buf;
         Py_BEGIN_ALLOW_THREADS
-        memcpy(A, x + i0 * K, (size_t)(b.bI * K) * sizeof(float));
+        /* panel p holds rows [p*MR, p*MR+MR) as [K][MR], so that a tile's K loop reads A
+         * contiguously; rows past bI are zero (calloc) */
+        for (int64_t ip = 0; ip < b.bI; ip += MR) {
+            float *panel = A + ip * K;
+            int64_t w = b.bI - ip < MR ? b.bI - ip : MR;
+            for (int64_t r = 0; r < w; r++) {
+                const float *row = x + (i0 + ip + r) * K;
+                for (int k = 0; k < K; k++) panel[k * MR + r] = row[k];
+            }
+        }
         memcpy(hI, h + i0, (size_t)b.bI * sizeof(float));
         memcpy(hJ, h + j0, (size_t)b.bJ * sizeof(float));
         /* panel p holds columns [p*NR, p*NR+NR) as [K][NR]; columns past bJ are zero */

@@ -13,10 +13,11 @@ __attribute__((target("avx2,fma"))) static void fused_avx2(const blk_t *b, topk_
                 const float *p = b->B + jt * K;
                 __m256 c[R][2];
                 for (int r = 0; r < R; r++) c[r][0] = c[r][1] = _mm256_setzero_ps();
-                for (int k = 0; k < K; k++) {
-                    __m256 b0 = _mm256_loadu_ps(p + k * N), b1 = _mm256_loadu_ps(p + k * N + 8);
+                const float *ak = a, *pk = p;
+                for (int k = 0; k < K; k++, ak += R, pk += N) {
+                    __m256 b0 = _mm256_loadu_ps(pk), b1 = _mm256_loadu_ps(pk + 8);
                     for (int r = 0; r < R; r++) {
-                        __m256 ar = _mm256_broadcast_ss(a + r * K + k);
+                        __m256 ar = _mm256_broadcast_ss(ak + r);
                         c[r][0] = _mm256_fmadd_ps(ar, b0, c[r][0]);
                         c[r][1] = _mm256_fmadd_ps(ar, b1, c[r][1]);
                     }
@@ -67,10 +68,11 @@ __attribute__((target("avx512f"))) static void fused_avx512(const blk_t *b, topk
                 const float *p = b->B + jt * K;
                 __m512 c[R][2];
                 for (int r = 0; r < R; r++) c[r][0] = c[r][1] = _mm512_setzero_ps();
-                for (int k = 0; k < K; k++) {
-                    __m512 b0 = _mm512_loadu_ps(p + k * N), b1 = _mm512_loadu_ps(p + k * N + 16);
+                const float *ak = a, *pk = p;
+                for (int k = 0; k < K; k++, ak += R, pk += N) {
+                    __m512 b0 = _mm512_loadu_ps(pk), b1 = _mm512_loadu_ps(pk + 16);
                     for (int r = 0; r < R; r++) {
-                        __m512 ar = _mm512_set1_ps(a[r * K + k]);
+                        __m512 ar = _mm512_set1_ps(ak[r]);
                         c[r][0] = _mm512_fmadd_ps(ar, b0, c[r][0]);
                         c[r][1] = _mm512_fmadd_ps(ar, b1, c[r][1]);
                     }

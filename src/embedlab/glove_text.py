@@ -13,12 +13,13 @@ from __future__ import annotations
 
 import collections
 import contextlib
+import gzip
 import mmap
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import BinaryIO, Literal
 
 import numpy as np
 
@@ -28,6 +29,8 @@ OnBadLine = Literal["error", "skip"]
 UnicodeErrors = Literal["strict", "replace", "ignore"]
 
 BOM = b"\xef\xbb\xbf"
+GZIP_MAGIC = b"\x1f\x8b"
+BLANKS = b"\r\n \t"
 
 # Status codes written by _textparse.parse and _binparse.scan (1-5) and by the Python checks
 # below (6-7).
@@ -240,7 +243,7 @@ def assemble(
     `skip`, the bad rows dropped and listed."""
     if on_bad_line not in ("error", "skip"):
         raise ValueError(f"on_bad_line must be 'error' or 'skip', not {on_bad_line!r}")
-    words = [w for block in blocks for w in block.words]
+    words = blocks[0].words if len(blocks) == 1 else [w for b in blocks for w in b.words]
     status = np.concatenate([b.status for b in blocks]) if blocks else np.zeros(0, np.int32)
     detail = np.concatenate([b.detail for b in blocks]) if blocks else np.zeros(0, np.int32)
     numbers = np.concatenate([b.numbers for b in blocks]) if blocks else np.zeros(0, np.int64)
@@ -290,29 +293,6 @@ def assemble(
     )
 
 
-def read_glove_text(
-    path: str | os.PathLike[str],
-    dim: int | None = None,
-    on_bad_line: OnBadLine = "error",
-    threads: int | None = None,
-    *,
-    limit: int | None = None,
-    unicode_errors: UnicodeErrors = "strict",
-) -> GloveText:
-    """Parse an uncompressed GloVe text file; values are exactly ``np.float32(float(token))``.
-
-    The vector is the last `dim` space-separated fields of a line and the word is everything
-    before them, so words containing spaces (glove.840B) are kept. `dim` defaults to the most
-    common number of fields after the word over the first lines. CRLF line ends, a UTF-8 BOM,
-    trailing blanks and a missing final newline are accepted; blank lines at the very end are
-    ignored. `limit` keeps the first lines only (gensim's `limit`).
-    """
-    with mapped(path) as view:
-        return read_text_view(
-            path, view, dim, on_bad_line, threads, limit=limit, unicode_errors=unicode_errors
-        )
-
-
 @contextlib.contextmanager
 def mapped(path: str | os.PathLike[str]) -> Iterator[memoryview]:
     """The whole file, memory-mapped read-only (an empty file is refused)."""
@@ -332,6 +312,33 @@ def mapped(path: str | os.PathLike[str]) -> Iterator[memoryview]:
             view.release()
 
 
+def check_count(
+    path: str | os.PathLike[str], count: int, present: int, limit: int | None, more: bool
+) -> None:
+    """The header's word count against the entries present (`more`: the file goes on after the
+    `count` entries read); with a `limit` below the count only the first `limit` must exist."""
+    wanted = count if limit is None else min(count, limit)
+    if present < wanted:
+        raise GloveFormatError(
+            f"{path}:1: the header says {count} words, but the file ends after {present} "
+            "entries. It may be cut short: download it again, or set "
+            f"vectors.sources[].limit: {present} to keep the entries it has."
+        )
+    if more and (limit is None or limit > count):
+        raise GloveFormatError(
+            f"{path}:1: the header says {count} words, but the file holds more entries after "
+            f"them. Fix the header's count, or set vectors.sources[].limit: {count} to keep "
+            "the first ones."
+        )
+
+
+def open_file(path: str | os.PathLike[str]) -> BinaryIO:
+    """The file's bytes, decompressed on the fly when it is gzip-compressed."""
+    with open(path, "rb") as fh:
+        compressed = fh.read(2) == GZIP_MAGIC
+    return gzip.open(path, "rb") if compressed else open(path, "rb")
+
+
 def text_extent(view: memoryview, start: int = 0) -> tuple[int, int, bool]:
     """Where the lines of `view` start (after a UTF-8 BOM) and end (before blank lines and
     blanks at the very end; the last line keeps its own line end), and whether it had a BOM."""
@@ -345,51 +352,6 @@ def text_extent(view: memoryview, start: int = 0) -> tuple[int, int, bool]:
     if end < len(view) and view[end] == ord("\n"):
         end += 1
     return start, end, had_bom
-
-
-def read_text_view(
-    path: str | os.PathLike[str],
-    view: memoryview,
-    dim: int | None,
-    on_bad_line: OnBadLine,
-    threads: int | None,
-    *,
-    limit: int | None = None,
-    unicode_errors: UnicodeErrors = "strict",
-    start: int = 0,
-    first_lineno: int = 1,
-) -> GloveText:
-    """Text lines from byte `start` of a mapped file (numbered from `first_lineno`) -> result."""
-    start, end, had_bom = text_extent(view, start)
-    if end == start:
-        raise GloveFormatError(f"{path}: the file holds no lines of text.")
-    data = view[start:end]
-    try:
-        if dim is None:
-            head = bytes(data[:DIM_SAMPLE_BYTES]).split(b"\n")
-            if len(data) > DIM_SAMPLE_BYTES:
-                head.pop()  # cut short
-            head = head[:DIM_SAMPLE]
-            dim = infer_dim(path, head, first_lineno)
-        n = _textparse.count_lines(data)
-        rows = min(n, limit) if limit else n
-        vectors = np.empty((rows, dim), dtype=np.float32)
-        block = parse_text_rows(
-            path,
-            data,
-            dim,
-            vectors,
-            threads=threads or default_threads(),
-            unicode_errors=unicode_errors,
-            first_lineno=first_lineno,
-            base_offset=start,
-            max_rows=rows,
-        )
-    finally:
-        data.release()
-    parsed = assemble(path, [block], vectors, on_bad_line, unicode_errors)
-    parsed.had_bom = had_bom
-    return parsed
 
 
 def _mark_duplicates(

@@ -16,47 +16,43 @@ byte offset, the problem and what to set.
 
 from __future__ import annotations
 
-import gzip
 import logging
 import os
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import BinaryIO, Literal
+from typing import Literal
 
 import numpy as np
 
-from embedlab import _binparse, _textparse
+from embedlab import _textparse
 from embedlab.glove_text import (
-    BAD_UTF8,
+    BLANKS,
     BOM,
     DIM_SAMPLE,
-    EMPTY_WORD,
-    MAX_PROBLEMS,
-    NOT_FINITE,
-    BadLine,
+    GZIP_MAGIC,
     GloveFormatError,
     GloveText,
     OnBadLine,
     Rows,
     UnicodeErrors,
     assemble,
-    decode_words,
+    check_count,
     default_threads,
     infer_dim,
     mapped,
+    open_file,
     parse_text_rows,
     text_extent,
 )
+from embedlab.word2vec_binary import read_binary
 
 log = logging.getLogger(__name__)
 
 Format = Literal["auto", "glove", "word2vec-text", "word2vec-binary"]
 FORMATS = ("glove", "word2vec-text", "word2vec-binary")
-GZIP_MAGIC = b"\x1f\x8b"
 HEADER = re.compile(rb"[ \t]*(\d+)[ \t]+(\d+)[ \t]*\r?")
 BLOCK = 64 << 20  # bytes of decompressed input handled at a time
-BLANKS = b"\r\n \t"
 SET_FORMAT = "Set vectors.sources[].format (embedlab convert --format) if detection got it wrong."
 
 
@@ -70,13 +66,6 @@ class Detected:
     header: tuple[int, int] | None
     header_bytes: int
     reason: str
-
-
-def open_file(path: str | os.PathLike[str]) -> BinaryIO:
-    """The file's bytes, decompressed on the fly when it is gzip-compressed."""
-    with open(path, "rb") as fh:
-        compressed = fh.read(2) == GZIP_MAGIC
-    return gzip.open(path, "rb") if compressed else open(path, "rb")
 
 
 def _is_text_line(line: bytes) -> bool:
@@ -130,26 +119,6 @@ def detect(path: str | os.PathLike[str], format: Format = "auto") -> Detected:
     return Detected("word2vec-text", compressed, header, header_bytes, why)
 
 
-def check_count(
-    path: str | os.PathLike[str], count: int, present: int, limit: int | None, more: bool
-) -> None:
-    """The header's word count against the entries present (`more`: the file goes on after the
-    `count` entries read); with a `limit` below the count only the first `limit` must exist."""
-    wanted = count if limit is None else min(count, limit)
-    if present < wanted:
-        raise GloveFormatError(
-            f"{path}:1: the header says {count} words, but the file ends after {present} "
-            "entries. It may be cut short: download it again, or set "
-            f"vectors.sources[].limit: {present} to keep the entries it has."
-        )
-    if more and (limit is None or limit > count):
-        raise GloveFormatError(
-            f"{path}:1: the header says {count} words, but the file holds more entries after "
-            f"them. Fix the header's count, or set vectors.sources[].limit: {count} to keep "
-            "the first ones."
-        )
-
-
 def read_vectors(
     path: str | os.PathLike[str],
     format: Format = "auto",
@@ -173,7 +142,10 @@ def read_vectors(
         )
     threads = threads or default_threads()
     if found.format == "word2vec-binary":
-        parsed = read_binary(path, found, limit, unicode_errors, on_bad_line)
+        assert found.header is not None
+        parsed = read_binary(
+            path, found.header_bytes, *found.header, limit, unicode_errors, on_bad_line, threads
+        )
     elif found.gzip:
         parsed = read_text_stream(path, found, dim, limit, unicode_errors, on_bad_line, threads)
     else:
@@ -298,123 +270,16 @@ def read_text_stream(
     return assemble(path, blocks, vectors[:done], on_bad_line, unicode_errors)
 
 
-def _binary_chunks(path: str | os.PathLike[str], skip: int) -> Iterator[memoryview]:
-    """The bytes after the header: the whole file mapped, or decompressed blocks."""
-    with open(path, "rb") as fh:
-        compressed = fh.read(2) == GZIP_MAGIC
-    if not compressed:
-        with mapped(path) as view:
-            data = view[skip:]
-            try:
-                yield data
-            finally:
-                data.release()
-        return
-    with open_file(path) as fh:
-        fh.read(skip)
-        while chunk := fh.read(BLOCK):
-            yield memoryview(chunk)
-
-
-def read_binary(
+def read_glove_text(
     path: str | os.PathLike[str],
-    found: Detected,
-    limit: int | None,
-    unicode_errors: UnicodeErrors,
-    on_bad_line: OnBadLine,
+    dim: int | None = None,
+    on_bad_line: OnBadLine = "error",
+    threads: int | None = None,
+    *,
+    limit: int | None = None,
+    unicode_errors: UnicodeErrors = "strict",
 ) -> GloveText:
-    """word2vec binary entries, scanned in C into the matrix (no per-word Python work)."""
-    assert found.header is not None
-    count, dim = found.header
-    rows = min(count, limit or count)
-    vectors = np.empty((rows, dim), dtype=np.float32)
-    offsets = np.zeros(rows, dtype=np.int64)
-    hashes = np.zeros(rows, dtype=np.uint64)
-    status = np.zeros(rows, dtype=np.int32)
-    detail = np.zeros(rows, dtype=np.int32)
-    words: list[str] = []
-    raw_words: list[bytes] = []
-    bad_utf8: dict[int, int] = {}
-    done, base, carry, more = 0, found.header_bytes, b"", False
-    for chunk in _binary_chunks(path, found.header_bytes):
-        data = memoryview(carry + bytes(chunk)) if carry else chunk
-        if done == rows:  # a compressed file: what follows the entries must be blank
-            more = _non_blank(data)
-            if more:
-                break
-            continue
-        blob = np.empty(len(data) + 1, dtype=np.uint8)
-        n, used, length = _binparse.scan(
-            data, dim, rows - done, vectors[done:], blob, offsets[done:], hashes[done:],
-            status[done:], detail[done:],
-        )  # fmt: skip
-        offsets[done : done + n] += base
-        text = blob[:length].tobytes()
-        del blob
-        chunk_words, chunk_bad = decode_words(text, b" ", status[done : done + n], unicode_errors)
-        words += chunk_words
-        bad_utf8.update({done + i: at for i, at in chunk_bad.items()})
-        if chunk_bad:
-            raw = text.split(b" ")
-            raw_words += [b""] * (done - len(raw_words)) + raw[:-1]
-        done += n
-        if done == rows:
-            more = _non_blank(data[used:])
-            carry = b""
-            if more:
-                break
-        else:
-            carry = bytes(data[used:])
-        base += used
-    if done < rows and not carry.strip(BLANKS):
-        check_count(path, count, done, limit, more)  # ends between entries
-    if done < rows:
-        newlines = len(carry) - len(carry.lstrip(b"\n"))  # before the word, not part of it
-        raise GloveFormatError(
-            f"{path}: byte {base + newlines} (entry {done + 1}): the file ends inside this entry, "
-            f"{len(carry) - newlines} bytes into it (an entry is a word, a space and {4 * dim} bytes of "
-            f"values); the header says {count} words. It may be cut short: download it again, "
-            f"or set vectors.sources[].limit: {done} to keep the complete entries."
-        )
-    check_count(path, count, done, limit, more)
-    problems = _binary_problems(dim, offsets, status, detail, bad_utf8, raw_words)
-    block = Rows(
-        words=words, status=status, detail=detail, hashes=hashes,
-        numbers=np.arange(1, rows + 1, dtype=np.int64), offsets=offsets, problems=problems,
-    )  # fmt: skip
-    return assemble(path, [block], vectors, on_bad_line, unicode_errors)
-
-
-def _non_blank(data: memoryview) -> bool:
-    """Whether anything but blanks follows (read a megabyte at a time)."""
-    step = 1 << 20
-    return any(bytes(data[i : i + step]).strip(BLANKS) for i in range(0, len(data), step))
-
-
-def _binary_problems(
-    dim: int,
-    offsets: np.ndarray,
-    status: np.ndarray,
-    detail: np.ndarray,
-    bad_utf8: dict[int, int],
-    raw_words: list[bytes],
-) -> list[BadLine]:
-    problems = []
-    for i in np.flatnonzero(status)[:MAX_PROBLEMS].tolist():
-        if status[i] == NOT_FINITE:
-            problem = (
-                f"value {detail[i]} of {dim} is not finite (inf or nan); "
-                f"check that the header's size ({dim}) is right"
-            )
-        elif status[i] == EMPTY_WORD:
-            problem = "the word is empty (a space where the word should start)"
-        elif status[i] == BAD_UTF8:
-            problem = (
-                f"the word is not valid UTF-8 at byte {int(offsets[i]) + bad_utf8[i]}: "
-                f"{raw_words[i][:60]!r} (if every entry from here on looks like this, the "
-                f"header's vector size, {dim}, is wrong)"
-            )
-        else:  # pragma: no cover - _binparse writes no other status
-            problem = f"unknown problem (status {status[i]})"
-        problems.append(BadLine(i + 1, problem, int(offsets[i])))
-    return problems
+    """A file read as GloVe text whatever its first line (`read_vectors` with format glove):
+    `dim` defaults to the most common number of values per line over the first lines."""
+    parsed, _ = read_vectors(path, "glove", dim, limit, unicode_errors, on_bad_line, threads)
+    return parsed
