@@ -50,7 +50,11 @@ def test_two_models_in_one_run_each_with_its_own_outputs(tiny_finished: Path) ->
         name: read_store(tiny_finished / f"results/vectors/{name}.h5") for name in TINY_STORES
     }
     assert [(len(s), s.dim) for s in stores.values()] == [(3000, 50), (2000, 25)]
-    assert stores["tiny25"].attrs["source"] == "tiny25.txt"
+    assert stores["tiny25"].attrs["source"] == SECOND_MODEL
+    # the second model is another format: read as such, from its compressed bytes
+    assert stores["tiny25"].attrs["source_format"] == "word2vec-binary"
+    assert stores["tiny25"].attrs["source_gzip"]
+    assert stores["glove.tiny"].attrs["source_format"] == "glove"
     for name in TINY_STORES:  # every word-side output exists once per store
         for path in (
             f"results/neighbors/{name}.h5",
