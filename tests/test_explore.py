@@ -266,3 +266,24 @@ def test_tiny_runs_exploration_files(tiny_finished: Path) -> None:
     assert len(re.findall(r"<figure class='hit", gallery)) == 50  # k = 5
     rows = read_tsv(explore / "images/digits/retrieval.tsv")
     assert [r["class"] for r in rows][:10] == [str(d) for d in range(10)]
+
+
+MAP_SCRIPT = """
+import sys
+import numpy as np
+from embedlab.maps import image_map
+rng = np.random.default_rng(0)
+image_map(rng.standard_normal((6, 2)), list("aabbcc"), [f"{c}/{i}.png" for i, c in
+          enumerate("aabbcc")], ["data:image/jpeg;base64,AAAA"] * 6, sys.argv[1], "t-SNE")
+"""
+
+
+def test_the_same_map_is_the_same_bytes(tmp_path: Path) -> None:
+    """Each map is written by its own job process: two processes writing the same map give the
+    same file (bokeh would name the page's document and elements with random UUIDs)."""
+    pages = []
+    for name in ("one.html", "two.html"):
+        subprocess.run([sys.executable, "-c", MAP_SCRIPT, str(tmp_path / name)], check=True)
+        pages.append((tmp_path / name).read_bytes())
+    assert b'"docid"' in pages[0] or b"docs_json" in pages[0]  # a real bokeh page
+    assert pages[0] == pages[1]

@@ -45,7 +45,7 @@ def digests(results: Path) -> dict[str, str]:
     return {
         str(p.relative_to(results)): hashlib.sha256(p.read_bytes()).hexdigest()
         for p in sorted(results.rglob("*"))
-        if p.is_file() and p.name != "map.html"  # bokeh gives each document a random id
+        if p.is_file()
     }
 
 

@@ -178,12 +178,7 @@ def tree_digests(directory: Path) -> dict[str, str]:
     images/<dataset>/shards/<i>.h5 files, whose number follows the split."""
 
     def split_part(parts: tuple[str, ...]) -> bool:
-        # also the interactive maps: bokeh gives each document a random id
-        return (
-            (parts[0] == "neighbors" and len(parts) == 3)
-            or "shards" in parts
-            or parts[-1] == "map.html"
-        )
+        return (parts[0] == "neighbors" and len(parts) == 3) or "shards" in parts
 
     return {
         str(path.relative_to(directory)): hashlib.sha256(path.read_bytes()).hexdigest()

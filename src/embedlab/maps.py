@@ -11,8 +11,12 @@ data URIs), so a page opens offline, from disk or inside the Snakemake report.
 
 from __future__ import annotations
 
+import contextlib
 import os
-from collections.abc import Sequence
+import random
+import types
+import uuid
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -31,11 +35,28 @@ def _palette(n: int) -> list[tuple[str, str]]:
     return [(Category20[20][i % 20], MARKERS[(i // 20) % len(MARKERS)]) for i in range(n)]
 
 
+@contextlib.contextmanager
+def _seeded_page_ids(seed: str) -> Iterator[None]:
+    """bokeh names a page's document and its root elements with `uuid.uuid4()`; while writing,
+    those come from a generator seeded with `seed` instead, so the same map gives the same bytes
+    (the models' own ids are already a counter, the same in every fresh job process)."""
+    from bokeh.util import serialization
+
+    rng = random.Random(seed)
+    seeded = types.SimpleNamespace(uuid4=lambda: uuid.UUID(int=rng.getrandbits(128), version=4))
+    original, serialization.uuid = serialization.uuid, seeded  # type: ignore[assignment]
+    try:
+        yield
+    finally:
+        serialization.uuid = original
+
+
 def _save(layout, out: str | os.PathLike[str], title: str) -> None:
     from bokeh.embed import file_html
     from bokeh.resources import INLINE
 
-    page = file_html(layout, INLINE, title)
+    with _seeded_page_ids(title):
+        page = file_html(layout, INLINE, title)
     with atomic_output(out) as tmp:
         tmp.write_text(page, encoding="utf-8")
 
