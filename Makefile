@@ -1,7 +1,11 @@
 # Two commands do everything on a fresh machine (Python 3.11+, a C compiler, PyPI):
 #   make run    set up .venv with what the pipeline needs and run it on the offline default
-#   make test   set up .venv with the test tools and peers too, install the Debian packages the
-#               tests need (as root; otherwise it says the command), then linters and all tests
+#   make test   set up .venv with the test tools and peers too, run `make check`, install the
+#               Debian packages the other tests need (as root; otherwise it says the command),
+#               then every other test
+# and one for every change:
+#   make check  linters and the fast tests (no Snakemake run, root, browser, TensorBoard, SLURM
+#               cluster or full-size data): about a minute
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
@@ -11,7 +15,7 @@ BUILD_INPUTS := pyproject.toml setup.py $(wildcard src/embedlab/*.c src/embedlab
 RUN_STAMP := $(VENV)/.installed-run
 TEST_STAMP := $(VENV)/.installed-test
 
-.PHONY: setup setup-test system-packages run test lint report report-zip bench docs clean
+.PHONY: setup setup-test system-packages run check test lint report report-zip bench docs clean
 
 setup: $(RUN_STAMP)
 setup-test: $(TEST_STAMP)
@@ -46,10 +50,16 @@ lint: setup-test
 	$(BIN)/ruff format --check .
 	$(BIN)/snakefmt --check Snakefile workflow/rules
 
-# Four workers on two cores: much of the suite waits (Snakemake's job polling, the SLURM
-# queue, the browser), so the waits overlap; the shared tiny run is built once for all.
-test: system-packages lint
-	$(BIN)/python -m pytest -n 4
+# The tests not marked slow (tests/conftest.py says what the tiers hold); they keep both cores
+# busy, so two workers.
+check: lint
+	$(BIN)/python -m pytest -m "not slow" -n 2
+
+# Then the slow ones. Four workers on two cores: much of it waits (Snakemake's job polling, the
+# SLURM queue, the browser), so the waits overlap; each shared run is built once for all, and
+# the longest chains start first (tests/conftest.py).
+test: check system-packages
+	$(BIN)/python -m pytest -m slow -n 4 --maxschedchunk 2
 
 bench: setup-test
 	$(BIN)/python bench/parse_glove.py

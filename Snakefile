@@ -16,6 +16,19 @@ report: "workflow/report/workflow.rst"
 
 
 include: "workflow/rules/common.smk"
+
+
+# Every wildcard matches only what it can name in this run (a rule may narrow it further): the
+# DAG then never tries a rule on another rule's file (a store named 'glove.tiny.sample' for
+# results/neighbors/glove.tiny.sample.tsv), which keeps every Snakemake start short.
+wildcard_constraints:
+    name=names_pattern(store_names()),
+    dataset=re.escape(image_set()),
+    subset="first|all",
+    chunk=r"\d+",
+    shard=r"\d+",
+
+
 include: "workflow/rules/vectors.smk"
 include: "workflow/rules/neighbors.smk"
 include: "workflow/rules/analogy.smk"

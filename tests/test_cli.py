@@ -12,6 +12,7 @@ import pytest
 
 from embedlab.neighbors import query
 from embedlab.store import read_store
+from tests.helpers import write_tiny_glove
 
 
 @pytest.fixture(scope="module")
@@ -195,10 +196,12 @@ def test_files_that_are_not_stores(embedlab: Path, tmp_path: Path, tiny_glove: P
 
 
 @pytest.fixture(scope="module")
-def full(tmp_path_factory: pytest.TempPathFactory, bundled_text: Path, embedlab: Path) -> Path:
-    path = tmp_path_factory.mktemp("full") / "glove.6B.50d.h5"
-    assert run(embedlab, "convert", bundled_text, path).returncode == 0
-    return path
+def full(tmp_path_factory: pytest.TempPathFactory, embedlab: Path) -> Path:
+    """The first 25,000 GloVe 6B words: more neighbours of a word than a pipe buffer holds."""
+    folder = tmp_path_factory.mktemp("full")
+    text = write_tiny_glove(folder / "glove.25k.txt", n_words=25_000)
+    assert run(embedlab, "convert", text, folder / "glove.25k.h5").returncode == 0
+    return folder / "glove.25k.h5"
 
 
 def test_closed_pipe_ends_quietly(embedlab: Path, full: Path) -> None:

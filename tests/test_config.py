@@ -15,8 +15,7 @@ from embedlab.config import check_config, coerce, load_schema
 from embedlab.config_docs import main as config_docs_main
 from embedlab.config_docs import render
 from embedlab.sources import ConfigError
-from tests.conftest import ROOT
-from tests.test_workflow import snakemake
+from tests.helpers import ROOT, snakemake
 
 SCHEMA_PATH = ROOT / "workflow/schemas/config.schema.yaml"
 SCHEMA = load_schema(SCHEMA_PATH)

@@ -41,7 +41,7 @@ import h5py
 import numpy as np
 import pytest
 
-from tests.conftest import ROOT
+from tests.helpers import ROOT, SNAKEFILE, snakemake
 
 DOCS = ("README.md", "config/README.md")
 INLINE_PREFIXES = (
@@ -266,7 +266,6 @@ CLAIMS: dict[str, Claim] = {
 PLACEHOLDERS = {"<partition>": "testpartition", "<account>": "testaccount"}
 DATA_PATH = re.compile(r"(?<![\w.])/data/[^\s'\",}]+")
 URL = re.compile(r"https?://[^\s'\",}]+")
-SNAKEMAKE = str(BIN / "snakemake")
 
 NO_NETWORK = '''\
 """tests/test_docs.py: this process may not use the network."""
@@ -352,13 +351,9 @@ class Snakemakes:
 
     def __init__(self, root: Path, tiny_glove: Path, bundled_text: Path) -> None:
         self.root, self.tiny_glove, self.bundled_text = root, tiny_glove, bundled_text
-        guard = root / "guard"
-        guard.mkdir()
-        (guard / "sitecustomize.py").write_text(NO_NETWORK)
-        self.env = {k: v for k, v in os.environ.items() if k != "SNAKEMAKE_PROFILE"}
-        self.env["PYTHONPATH"] = os.pathsep.join(
-            p for p in (str(guard), os.environ.get("PYTHONPATH", "")) if p
-        )
+        self.guard = root / "guard"
+        self.guard.mkdir()
+        (self.guard / "sitecustomize.py").write_text(NO_NETWORK)
         self.pool = ThreadPoolExecutor(max_workers=2)
         self.prepared: dict[str, Prepared | Exception] = {}
         self.futures: dict[str, Future[tuple[subprocess.CompletedProcess[str], ...]]] = {}
@@ -415,8 +410,9 @@ class Snakemakes:
         return Prepared(work, argv, netlog, files_of(work), report, lock)
 
     def run(self, prepared: Prepared) -> tuple[subprocess.CompletedProcess[str], ...]:
-        env = {**self.env, "EMBEDLAB_DOCS_NETLOG": str(prepared.netlog)}
-        argv = [SNAKEMAKE, "--snakefile", str(ROOT / "Snakefile"), *prepared.argv[1:]]
+        """The command as documented, run in its directory with the repository's Snakefile and
+        the no-network guard (a --report command: its parse, then the command without it)."""
+        args = prepared.argv[1:]
         results = []
         if prepared.report is not None:
             parse = (
@@ -425,17 +421,31 @@ class Snakemakes:
                 "print(json.dumps({'report': a.report and str(a.report), "
                 "'targets': sorted(a.targets), 'cores': a.cores}))"
             )
-            results.append(self.call([sys.executable, "-c", parse, *argv[1:]], prepared, env))
-            i = argv.index("--report")
-            argv = argv[:i] + argv[i + 2 :]
-        results.append(self.call(argv, prepared, env))
-        return tuple(results)
-
-    @staticmethod
-    def call(argv: list[str], prepared: Prepared, env: dict[str, str]):
-        return subprocess.run(
-            argv, cwd=prepared.work, env=env, capture_output=True, text=True, check=False
+            results.append(
+                subprocess.run(
+                    [sys.executable, "-c", parse, *args],
+                    cwd=prepared.work,
+                    capture_output=True,
+                    text=True,
+                    check=False,
+                )
+            )
+            i = args.index("--report")
+            args = args[:i] + args[i + 2 :]
+        out = snakemake(
+            None,
+            "--snakefile",
+            str(SNAKEFILE),
+            *args,
+            configfile=None,
+            cores=None,
+            check=False,
+            cwd=prepared.work,
+            env={"EMBEDLAB_DOCS_NETLOG": str(prepared.netlog)},
+            pythonpath=(self.guard,),
         )
+        results.append(out)
+        return tuple(results)
 
     def result(self, command: str) -> tuple[Prepared, tuple[subprocess.CompletedProcess[str], ...]]:
         prepared = self.prepared[command]
@@ -489,18 +499,10 @@ def check_snakemake(command: str, snakemakes: Snakemakes) -> None:
 
 
 @pytest.fixture(scope="session")
-def store_dir(tmp_path_factory: pytest.TempPathFactory, bundled_text: Path) -> Path:
-    """A directory holding results/vectors/glove.6B.50d.h5 of the full bundled GloVe text."""
-    work = tmp_path_factory.mktemp("docs_embedlab")
-    (work / "results/vectors").mkdir(parents=True)
-    out = subprocess.run(
-        [str(BIN / "embedlab"), "convert", str(bundled_text), str(work / STORE)],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert out.returncode == 0, out.stderr
-    return work
+def store_dir(published: Path) -> Path:
+    """A directory holding results/vectors/glove.6B.50d.h5 of the full bundled GloVe text, as
+    `make run` leaves it (tests/conftest.py: published)."""
+    return published
 
 
 EMBEDLAB_FILES = {"GLOVE.txt": "bundled", "OUT.h5": "output"}
@@ -635,6 +637,7 @@ def check_activate(command: str) -> None:
 # --- the cases ----------------------------------------------------------------------------------
 
 
+@pytest.mark.slow  # Snakemake runs, and the full GloVe store
 @pytest.mark.parametrize("command", list(COMMANDS), ids=list(COMMANDS))
 def test_documented_command(command: str, request: pytest.FixtureRequest, tmp_path: Path) -> None:
     what = kind(command)

@@ -13,6 +13,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -27,6 +28,7 @@ from embedlab.projector import (
 from embedlab.retrieval import pick_queries, precision_rows, search
 from embedlab.tables import read_tsv
 from embedlab.thumbnails import SPRITE_MAX_PX, sprite_layout, write_sprite
+from tests.browser import wait_for
 
 # words a TSV or a naive line/tab split gets wrong: tabs, line breaks, quotes, '#', a backslash
 # escape that must not be undone, Unicode line/paragraph separators, combining marks, emoji
@@ -50,36 +52,52 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture
-def tensorboard():
-    """Start `tensorboard --logdir <folder>` on 127.0.0.1; yields a function folder -> base URL."""
-    procs: list[subprocess.Popen] = []
-
-    def start(folder: Path) -> str:
-        port = free_port()
-        exe = Path(sys.executable).parent / "tensorboard"
-        proc = subprocess.Popen(
-            [str(exe), "--logdir", str(folder), "--host", "127.0.0.1", "--port", str(port)],
-            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-            env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"},
-        )  # fmt: skip
-        procs.append(proc)
-        base = f"http://127.0.0.1:{port}"
+@pytest.fixture(scope="module")
+def tensorboard(
+    tiny_finished: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[dict[str, str]]:
+    """Real TensorBoards, each serving one Projector folder as a user does (`tensorboard
+    --logdir FOLDER` on 127.0.0.1), started together: `odd` (odd_words_folder), and the tiny
+    run's `words` (results/projector/words/glove.tiny) and `images`
+    (results/projector/images/digits). Yields each one's base URL."""
+    projector = tiny_finished / "results/projector"
+    folders = {
+        "odd": odd_words_folder(tmp_path_factory.mktemp("projector") / "odd"),
+        "words": projector / "words/glove.tiny",
+        "images": projector / "images/digits",
+    }
+    exe = Path(sys.executable).parent / "tensorboard"
+    procs, bases = [], {}
+    try:
+        for name, folder in folders.items():
+            port = free_port()
+            procs.append(
+                subprocess.Popen(
+                    [str(exe), "--logdir", str(folder), "--host", "127.0.0.1", "--port", str(port)],
+                    stdout=subprocess.PIPE,
+                    stderr=subprocess.STDOUT,
+                    text=True,
+                    env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"},
+                )
+            )
+            bases[name] = f"http://127.0.0.1:{port}"
         deadline = time.monotonic() + 120
-        while time.monotonic() < deadline:
-            if proc.poll() is not None:
-                raise AssertionError(f"tensorboard exited: {proc.stdout.read()}")
-            try:
-                urllib.request.urlopen(base + "/data/plugin/projector/runs", timeout=5).read()
-                return base
-            except (urllib.error.URLError, ConnectionError):
+        for proc, base in zip(procs, bases.values(), strict=True):
+            while True:
+                if proc.poll() is not None:
+                    raise AssertionError(f"tensorboard exited: {proc.stdout.read()}")
+                try:
+                    if json.loads(get(base + "/data/plugin/projector/runs")) == ["."]:
+                        break
+                except (urllib.error.URLError, ConnectionError):
+                    pass
+                assert time.monotonic() < deadline, "tensorboard did not serve the folder"
                 time.sleep(0.5)
-        raise AssertionError("tensorboard did not answer within 120 s")
-
-    yield start
-    for proc in procs:
-        proc.terminate()
-        proc.wait(timeout=30)
+        yield bases
+    finally:
+        for proc in procs:
+            proc.terminate()
+            proc.wait(timeout=30)
 
 
 def get(url: str) -> bytes:
@@ -88,32 +106,34 @@ def get(url: str) -> bytes:
 
 
 def projector_info(base: str) -> dict:
-    deadline = time.monotonic() + 30
-    while True:
-        runs = json.loads(get(base + "/data/plugin/projector/runs"))
-        if runs or time.monotonic() > deadline:
-            break
-        time.sleep(0.5)
-    assert runs == ["."], runs
-    return json.loads(get(base + "/data/plugin/projector/info?run=."))
+    return json.loads(get(f"{base}/data/plugin/projector/info?run=."))
 
 
-def test_tensorboard_serves_odd_words_aligned(tmp_path: Path, tensorboard) -> None:
-    """Every metadata row that TensorBoard serves is the word of the tensor row at that index,
-    for words with tabs, line breaks, quotes, '#' and odd Unicode."""
+ODD_DIM = 7
+
+
+def odd_words_folder(folder: Path) -> Path:
     words = [w for w in ODD_WORDS if w]  # a store never holds an empty word
     rng = np.random.default_rng(0)
-    vectors = rng.normal(size=(len(words), 7)).astype(np.float32)
-    folder = write_projector(tmp_path / "words", "odd words", vectors, {"word": words})
-    base = tensorboard(folder)
-    info = projector_info(base)
-    (embedding,) = info["embeddings"]
+    vectors = rng.normal(size=(len(words), ODD_DIM)).astype(np.float32)
+    return write_projector(folder, "odd words", vectors, {"word": words})
+
+
+@pytest.mark.slow
+def test_tensorboard_serves_odd_words_aligned(tensorboard: dict[str, str]) -> None:
+    """Every metadata row that TensorBoard serves is the word of the tensor row at that index,
+    for words with tabs, line breaks, quotes, '#' and odd Unicode."""
+    words = [w for w in ODD_WORDS if w]
+    vectors = np.random.default_rng(0).normal(size=(len(words), ODD_DIM)).astype(np.float32)
+    base = tensorboard["odd"]
+    (embedding,) = projector_info(base)["embeddings"]
     assert embedding["tensorName"] == "odd words"
-    assert [int(v) for v in embedding["tensorShape"]] == [len(words), 7]
+    assert [int(v) for v in embedding["tensorShape"]] == [len(words), ODD_DIM]
     name = urllib.parse.quote(embedding["tensorName"])
-    served = np.frombuffer(get(f"{base}/data/plugin/projector/tensor?run=.&name={name}"), "<f4")
-    assert np.array_equal(served.reshape(len(words), 7), vectors)
-    text = get(f"{base}/data/plugin/projector/metadata?run=.&name={name}").decode("utf-8")
+    query = f"run=.&name={name}"
+    served = np.frombuffer(get(f"{base}/data/plugin/projector/tensor?{query}"), "<f4")
+    assert np.array_equal(served.reshape(len(words), ODD_DIM), vectors)
+    text = get(f"{base}/data/plugin/projector/metadata?{query}").decode("utf-8")
     # the projector's own parsing: lines split on '\n', fields on '\t', no header for one column
     lines = text.split("\n")
     assert lines[-1] == ""
@@ -121,33 +141,34 @@ def test_tensorboard_serves_odd_words_aligned(tmp_path: Path, tensorboard) -> No
 
 
 @pytest.mark.slow
-def test_tensorboard_serves_the_tiny_runs_folders(tiny_finished: Path, tensorboard) -> None:
+def test_tensorboard_serves_the_tiny_runs_folders(
+    tiny_finished: Path, tensorboard: dict[str, str], browser
+) -> None:
     """The pipeline's folders: the word store's first N rows and the image embeddings, with
     metadata and sprite, as TensorBoard's projector plugin serves them; then its page, opened in
     Chromium, loads the tensor."""
     import h5py
 
-    words_dir = tiny_finished / "results/projector/words/glove.tiny"
+    base = tensorboard["words"]
     with h5py.File(tiny_finished / "results/vectors/glove.tiny.h5") as f:
         vectors = f["vectors"][:500]
         words = f["words"].asstr()[:500].tolist()
-    base = tensorboard(words_dir)
     (embedding,) = projector_info(base)["embeddings"]
     assert [int(v) for v in embedding["tensorShape"]] == [500, 50]  # explore.projector.words
-    name = urllib.parse.quote(embedding["tensorName"])
-    served = np.frombuffer(get(f"{base}/data/plugin/projector/tensor?run=.&name={name}"), "<f4")
+    query = f"run=.&name={urllib.parse.quote(embedding['tensorName'])}"
+    served = np.frombuffer(get(f"{base}/data/plugin/projector/tensor?{query}"), "<f4")
     assert np.array_equal(served.reshape(500, 50), vectors)
-    meta = get(f"{base}/data/plugin/projector/metadata?run=.&name={name}").decode()
+    meta = get(f"{base}/data/plugin/projector/metadata?{query}").decode()
     assert meta.split("\n")[:-1] == words
 
     images_dir = tiny_finished / "results/projector/images/digits"
     items = read_tsv(tiny_finished / "results/images/digits/items.tsv")
-    base = tensorboard(images_dir)
+    base = tensorboard["images"]
     (embedding,) = projector_info(base)["embeddings"]
     assert [int(v) for v in embedding["tensorShape"]] == [40, 4096]
     assert [int(v) for v in embedding["sprite"]["singleImageDim"]] == [64, 64]
-    name = urllib.parse.quote(embedding["tensorName"])
-    meta = get(f"{base}/data/plugin/projector/metadata?run=.&name={name}").decode()
+    query = f"run=.&name={urllib.parse.quote(embedding['tensorName'])}"
+    meta = get(f"{base}/data/plugin/projector/metadata?{query}").decode()
     header, *rows = meta.split("\n")[:-1]
     assert header == "class\tfile"
     with h5py.File(tiny_finished / "results/images/digits/embeddings.h5") as f:
@@ -155,46 +176,30 @@ def test_tensorboard_serves_the_tiny_runs_folders(tiny_finished: Path, tensorboa
         labels = f["labels"].asstr()[()].tolist()
     assert rows == [f"{lab}\t{p}" for lab, p in zip(labels, paths, strict=True)]
     assert sorted(paths) == sorted(i["path"] for i in items)
-    sprite = get(f"{base}/data/plugin/projector/sprite_image?run=.&name={name}")
+    sprite = get(f"{base}/data/plugin/projector/sprite_image?{query}")
     assert sprite == (images_dir / "sprite.jpg").read_bytes()
-    open_projector_page(base)
+    open_projector_page(browser, base)
 
 
-def open_projector_page(base: str) -> None:
+def open_projector_page(driver, base: str) -> None:
     """TensorBoard's page, in headless Chromium: the Projector tab fetches the tensor."""
-    from tests.test_report import CHROMEDRIVER, CHROMIUM, wait_for
+    driver.get(base + "/#projector")
 
-    if not Path(CHROMIUM).exists() or not Path(CHROMEDRIVER).exists():
-        pytest.fail("chromium and chromium-driver are needed (apt-get install chromium "
-                    "chromium-driver)")  # fmt: skip
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
+    def fetched() -> list[str]:
+        """Projector requests of the page and of its frames (the plugin runs in one)."""
+        urls = driver.execute_script(
+            "const out = [];"
+            "function add(w) {"
+            "  out.push(...w.performance.getEntriesByType('resource').map(e => e.name));"
+            "  for (const f of w.document.querySelectorAll('iframe')) add(f.contentWindow);"
+            "}"
+            "add(window); return out;"
+        )
+        wanted = ("/data/plugin/projector/tensor?", "/data/plugin/projector/metadata?")
+        return [u for u in urls if any(w in u for w in wanted)]
 
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--window-size=1400,1000"):
-        options.add_argument(arg)
-    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
-    try:
-        driver.get(base + "/#projector")
-
-        def fetched() -> list[str]:
-            """Projector requests of the page and of its frames (the plugin runs in one)."""
-            urls = driver.execute_script(
-                "const out = [];"
-                "function add(w) {"
-                "  out.push(...w.performance.getEntriesByType('resource').map(e => e.name));"
-                "  for (const f of w.document.querySelectorAll('iframe')) add(f.contentWindow);"
-                "}"
-                "add(window); return out;"
-            )
-            wanted = ("/data/plugin/projector/tensor?", "/data/plugin/projector/metadata?")
-            return [u for u in urls if any(w in u for w in wanted)]
-
-        # both the tensor and the metadata were fetched by the page
-        assert wait_for(lambda: len({u.split("?")[0] for u in fetched()}) == 2, timeout=90)
-    finally:
-        driver.quit()
+    # both the tensor and the metadata were fetched by the page
+    assert wait_for(lambda: len({u.split("?")[0] for u in fetched()}) == 2, timeout=90)
 
 
 def test_sprite_stays_within_tensorboards_limits_at_mit67_size() -> None:

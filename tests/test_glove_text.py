@@ -29,8 +29,9 @@ def reference(lines: list[str]) -> tuple[list[str], np.ndarray]:
     return words, np.array(rows, dtype=np.float32)
 
 
+@pytest.mark.slow  # the full published file, written by the pipeline
 def test_bundled_file_matches_package_exactly(bundled_text: Path) -> None:
-    from tests.conftest import bundled_arrays
+    from tests.helpers import bundled_arrays
 
     words, vectors = bundled_arrays()
     parsed = read_glove_text(bundled_text)

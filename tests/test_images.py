@@ -111,9 +111,14 @@ def reference(
     root, items, _ = image_set
     out = tmp_path_factory.mktemp("reference")
     shard = extract_shard(
-        items, out / "shards/0.h5", root=root, extractor=extractor, batch_size=BATCH, shards=1,
+        items,
+        out / "shards/0.h5",
+        root=root,
+        extractor=extractor,
+        batch_size=BATCH,
+        shards=1,
         shard=0,
-    )  # fmt: skip
+    )
     gather_shards([shard.path], out / "embeddings.h5", out / "skipped.tsv")
     return out
 

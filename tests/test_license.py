@@ -5,7 +5,7 @@ from __future__ import annotations
 import tomllib
 from importlib.metadata import metadata
 
-from tests.conftest import ROOT
+from tests.helpers import ROOT
 
 # the operative sentences of the MIT licence (https://opensource.org/license/mit)
 MIT = (

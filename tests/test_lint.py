@@ -7,25 +7,17 @@ environments, so that notice is expected; any other lint fails this test.
 from __future__ import annotations
 
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT
+from tests.helpers import CONDA_NOTICE, ROOT, snakemake
 
-CONDA_NOTICE = "Specify a conda environment or container for each rule."
+pytestmark = pytest.mark.slow  # a Snakemake process each
 
 
 def lint_titles(configfile: Path) -> list[str]:
-    out = subprocess.run(
-        [str(Path(sys.executable).parent / "snakemake"), "--lint", "--configfile", str(configfile)],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    out = snakemake(None, "--lint", configfile=configfile, cores=None, cwd=ROOT, check=False)
     text = out.stdout + out.stderr
     assert "Lints for" in text or out.returncode == 0, text
     return re.findall(r"^\s+\* (.+?):?$", text, flags=re.M)

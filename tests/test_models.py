@@ -21,18 +21,11 @@ from embedlab.compare import (
 )
 from embedlab.store import read_store
 from embedlab.tables import read_tsv
-from tests.conftest import ROOT, SECOND_MODEL, write_second_model
-from tests.test_report import (  # noqa: F401 - the browser and report fixtures, reused
-    assert_drawn_like,
-    browser,
-    open_item,
-    report,
-    wait_for,
-)
-from tests.test_workflow import TINY_STORES, snakemake
+from tests.browser import assert_drawn_like, open_item, wait_for
+from tests.helpers import SECOND_MODEL, TINY_CONFIG, TINY_STORES, snakemake, write_second_model
 
 pytestmark = pytest.mark.slow
-TINY = yaml.safe_load((ROOT / ".test/config/config.yaml").read_text())
+TINY = yaml.safe_load(TINY_CONFIG.read_text())
 
 
 def files_of(work: Path, name: str) -> ModelFiles:
@@ -226,7 +219,7 @@ def test_comparison_section_renders_in_the_report(
     (the pipeline's file, drawn on the screen)."""
     from selenium.webdriver.common.by import By
 
-    # tests/test_report.py's fixtures: the tiny run's report, and headless Chromium
+    # tests/conftest.py's fixtures: the tiny run's report, and headless Chromium
     page_file, driver = request.getfixturevalue("report"), request.getfixturevalue("browser")
 
     results = tiny_finished / "results/comparison"

@@ -1,7 +1,9 @@
 """embedlab used as a Snakemake module from another project, as `snakedeploy deploy-workflow`
 sets it up: the project has its own config/config.yaml and a Snakefile with `module embedlab:
 snakefile: <this checkout's Snakefile> config: config` and `use rule * from embedlab`; the
-package is installed in the environment (here: the test's own venv)."""
+package is installed in the environment (here: the test's own venv). The project runs the mini
+config (.test/config/mini.yaml: every rule, small inputs), and its results are compared with
+the session's own run of that config (tests/conftest.py: mini_finished)."""
 
 from __future__ import annotations
 
@@ -10,17 +12,12 @@ import json
 import os
 import re
 import shutil
-import subprocess
-import sys
 import zipfile
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT, copy_tiny_models
-from tests.test_lint import CONDA_NOTICE
-
-SNAKEMAKE = str(Path(sys.executable).parent / "snakemake")
+from tests.helpers import CONDA_NOTICE, MINI_CONFIG, ROOT, copy_mini_inputs, snakemake
 
 pytestmark = pytest.mark.slow
 
@@ -50,23 +47,19 @@ def digests(results: Path) -> dict[str, str]:
 
 
 def run(project: Path, *args: str) -> str:
-    env = {k: v for k, v in os.environ.items() if k != "SNAKEMAKE_PROFILE"}
-    out = subprocess.run(
-        [SNAKEMAKE, *args], cwd=project, capture_output=True, text=True, check=False, env=env
-    )
-    text = out.stdout + out.stderr
-    assert out.returncode == 0, text
-    return text
+    """Snakemake in the project, as its user types it: its own Snakefile and config."""
+    out = snakemake(None, *args, configfile=None, cores=None, cwd=project)
+    return out.stdout + out.stderr
 
 
-def test_tiny_run_as_a_module_of_another_project(
+def test_mini_run_as_a_module_of_another_project(
     tmp_path: Path, tiny_glove: Path, request: pytest.FixtureRequest
 ) -> None:
     # the project sits beside the checkout's parent, not inside it, and names it relatively
     project = tmp_path / "my-analysis"
     (project / "config").mkdir(parents=True)
-    shutil.copy(ROOT / ".test/config/config.yaml", project / "config/config.yaml")
-    copy_tiny_models(tiny_glove, project)
+    shutil.copy(MINI_CONFIG, project / "config/config.yaml")
+    copy_mini_inputs(tiny_glove, project)
     checkout = os.path.relpath(ROOT / "Snakefile", project)
     (project / "Snakefile").write_text(module_snakefile(checkout))
 
@@ -74,17 +67,15 @@ def test_tiny_run_as_a_module_of_another_project(
     assert re.search(r"\d+ of \d+ steps \(100%\) done", log), log
 
     # everything lands in the project, nothing in the checkout's own results
-    tiny_finished: Path = request.getfixturevalue("tiny_finished")
-    ours, reference = digests(project / "results"), digests(tiny_finished / "results")
+    mini_finished: Path = request.getfixturevalue("mini_finished")
+    ours, reference = digests(project / "results"), digests(mini_finished / "results")
     assert ours, "no results in the project directory"
     assert ours == reference
     assert (project / "logs").is_dir() and (project / "benchmarks").is_dir()
 
     # lint in the deployment: only the per-rule conda/container notice (no absolute paths,
     # no other finding)
-    lint = subprocess.run(
-        [SNAKEMAKE, "--lint"], cwd=project, capture_output=True, text=True, check=False
-    )
+    lint = snakemake(None, "--lint", configfile=None, cores=None, cwd=project, check=False)
     titles = re.findall(r"^\s+\* (.+?):?$", lint.stdout + lint.stderr, flags=re.M)
     assert titles and set(titles) == {CONDA_NOTICE}, lint.stdout + lint.stderr
 
@@ -99,7 +90,7 @@ def test_tiny_run_as_a_module_of_another_project(
     unlabelled = [path for path, item in items.items() if not item.get("labels")]
     assert not unlabelled, unlabelled
     assert {item["filename"] for item in items.values()} <= {Path(n).name for n in names}
-    assert "results/analogy/glove.tiny/google.png" in items
+    assert "results/analogy/glove.mini/google.png" in items
 
 
 def report_items(page: str) -> dict[str, dict]:

@@ -23,8 +23,7 @@ from embedlab.neighbor_jobs import (
 )
 from embedlab.neighbors import BLOCK
 from embedlab.store import write_neighbors, write_store
-
-ROOT = Path(__file__).resolve().parents[1]
+from tests.helpers import DEFAULT_CONFIG, ROOT, bundled_arrays, snakemake
 
 # a chunk job (or the merge) in a fresh interpreter: its peak RSS (VmHWM; getrusage's maxrss
 # would carry over the parent's, which exec does not reset) is its own
@@ -51,9 +50,6 @@ def job(*args: object) -> dict:
 @pytest.fixture(scope="module")
 def stores(tmp_path_factory: pytest.TempPathFactory) -> dict[int, Path]:
     """Stores of the first 100,000 and all 400,000 words of glove.6B.50d."""
-    sys.path.insert(0, str(ROOT / "tests"))
-    from conftest import bundled_arrays
-
     words, vectors = bundled_arrays()
     folder = tmp_path_factory.mktemp("stores")
     out = {}
@@ -63,6 +59,7 @@ def stores(tmp_path_factory: pytest.TempPathFactory) -> dict[int, Path]:
     return out
 
 
+@pytest.mark.slow  # stores of 100,000 and 400,000 words
 def test_chunk_job_memory_follows_the_formula(stores, tmp_path) -> None:
     """Peak RSS stays under chunk_mem_mb, and grows with the vocabulary as the formula does
     (the vectors once, the lists of each thread): a second copy of the vectors, or lists that
@@ -78,6 +75,7 @@ def test_chunk_job_memory_follows_the_formula(stores, tmp_path) -> None:
     assert 0.7 * formula <= grown <= 1.15 * formula + 8, (grown, formula)
 
 
+@pytest.mark.slow  # stores of 100,000 and 400,000 words
 def test_merge_streams_the_parts(stores, tmp_path) -> None:
     """The merge of 8 parts of 400,000 words stays under merge_mem_mb (two sets of lists, not
     eight), and equals merging them all at once."""
@@ -99,6 +97,7 @@ def test_merge_streams_the_parts(stores, tmp_path) -> None:
     assert np.array_equal(got, expected)
 
 
+@pytest.mark.slow  # stores of 100,000 and 400,000 words
 def test_merge_refuses_parts_of_another_split(stores, tmp_path) -> None:
     store = stores[100_000]
     run_chunk(store, tmp_path / "a.h5", 0, 40, 5, "cosine")  # a split into 40 parts, not 2
@@ -109,6 +108,7 @@ def test_merge_refuses_parts_of_another_split(stores, tmp_path) -> None:
     assert not (tmp_path / "m.h5").exists() and not (tmp_path / "m.tsv").exists()
 
 
+@pytest.mark.slow  # stores of 100,000 and 400,000 words
 def test_rules_ask_the_formulas_memory_and_time(stores, tmp_path) -> None:
     """A dry run shows the mem_mb of the chunk jobs and the merge: the formulas' values."""
 
@@ -116,14 +116,21 @@ def test_rules_ask_the_formulas_memory_and_time(stores, tmp_path) -> None:
     store_rel = re.search(r'store="(results/[^"]+)"', rules).group(1).format(name="g")
     dest = tmp_path / store_rel
     dest.parent.mkdir(parents=True)
+    (tmp_path / "g.txt").write_text("the 0.1 0.2\n")  # the store's source, older than the store
     shutil.copy(stores[100_000], dest)
-    (tmp_path / "over.yaml").write_text("neighbors: {chunks: 3, k: 7, threads: 2}\n")
-    out = subprocess.run(
-        [str(Path(sys.executable).parent / "snakemake"), "--snakefile", str(ROOT / "Snakefile"),
-         "--directory", str(tmp_path), "--configfile", str(ROOT / "config/config.yaml"),
-         str(tmp_path / "over.yaml"), "-n", "--cores", "2", "results/neighbors/g.h5"],
-        capture_output=True, text=True,
-    )  # fmt: skip
+    (tmp_path / "over.yaml").write_text(
+        "vectors: {sources: [{source: g.txt}]}\nneighbors: {chunks: 3, k: 7, threads: 2}\n"
+    )
+    out = snakemake(
+        tmp_path,
+        "--configfile",
+        str(DEFAULT_CONFIG),
+        str(tmp_path / "over.yaml"),
+        "-n",
+        "results/neighbors/g.h5",
+        configfile=None,
+        check=False,
+    )
     assert out.returncode == 0, out.stdout[-2000:] + out.stderr[-2000:]
     chunk_mb = re.findall(r"rule neighbors_chunk:.*?mem_mb=(\d+)", out.stdout, re.S)
     merge_mb = re.findall(r"rule neighbors_merge:.*?mem_mb=(\d+)", out.stdout, re.S)

@@ -13,11 +13,10 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.conftest import ROOT
-from tests.test_workflow import job_counts, snakemake
+from tests.helpers import ROOT, TINY_CONFIG, dry_run_counts
 
 pytestmark = pytest.mark.slow
-TINY = yaml.safe_load((ROOT / ".test/config/config.yaml").read_text())
+TINY = yaml.safe_load(TINY_CONFIG.read_text())
 
 
 @pytest.fixture
@@ -30,9 +29,7 @@ def copy(tiny_finished: Path, tmp_path: Path) -> Path:
 def dry_run(work: Path, config: dict, *extra: str) -> dict[str, int]:
     path = work / "changed.yaml"
     path.write_text(yaml.safe_dump(config))
-    out = snakemake(work, "--dry-run", *extra, configfile=path)
-    text = out.stdout + out.stderr
-    return {} if "Nothing to be done" in text else job_counts(text)
+    return dry_run_counts(work, *extra, configfile=path)
 
 
 def changed(section: str, key: str, value: object) -> dict:
@@ -61,7 +58,7 @@ def test_second_run_has_nothing_to_do(copy: Path) -> None:
          {"check_analysis_settings": 1, "tsne_images": 1, "kmeans_images": 1, "svm_images": 1}),
         ("analysis", "svm", {"C": 0.5}, {"svm_images": 2}),
         ("images", "layer", "fc1",
-         {"extract_vgg16": 3, "gather_embeddings": 1, "tsne_images": 2, "kmeans_images": 2,
+         {"extract_vgg16": 2, "gather_embeddings": 1, "tsne_images": 2, "kmeans_images": 2,
           "svm_images": 2, "map_images": 1, "retrieve_images": 1, "export_projector_images": 1}),
         ("vectors", "on_bad_line", "skip",
          {"parse_vectors": 2, "neighbors_chunk": 6, "neighbors_merge": 2, "sample_neighbors": 2,

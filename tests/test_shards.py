@@ -56,9 +56,14 @@ def run_shards(extractor: Extractor, digits: Digits, shards: int, out: Path) -> 
     paths = [out / "shards" / f"{shard}.h5" for shard in range(shards)]
     for shard, path in enumerate(paths):
         extract_shard(
-            items, path, root=root, extractor=extractor, batch_size=BATCH, shards=shards,
+            items,
+            path,
+            root=root,
+            extractor=extractor,
+            batch_size=BATCH,
+            shards=shards,
             shard=shard,
-        )  # fmt: skip
+        )
     gather_shards(paths, out / "embeddings.h5", out / "skipped.tsv")
     return paths
 

@@ -81,8 +81,10 @@ def test_the_store_equals_gensim_and_records_the_format(tmp_path: Path) -> None:
     assert store.words == theirs.index_to_key
     assert store.vectors.tobytes() == theirs.vectors.tobytes()
     assert (summary.format, store.attrs["source_format"], store.attrs["limit"]) == (
-        "word2vec-binary", "word2vec-binary", 100,
-    )  # fmt: skip
+        "word2vec-binary",
+        "word2vec-binary",
+        100,
+    )
 
 
 def write_binary(path: Path, entries: list[tuple[bytes, list[float]]], header: bytes,

@@ -4,10 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import re
-import subprocess
-import sys
 import zipfile
 from pathlib import Path
 
@@ -20,49 +16,19 @@ from embedlab.neighbors import exact_neighbors
 from embedlab.store import read_neighbors, read_store
 from embedlab.tables import read_tsv
 from embedlab.vector_files import read_glove_text, read_vectors
-from tests.conftest import ROOT, SECOND_MODEL, copy_tiny_models
+from tests.helpers import (
+    DEFAULT_CONFIG,
+    PUBLISHED_STORE,
+    SECOND_MODEL,
+    TINY_STORES,
+    copy_tiny_models,
+    dry_run_counts,
+    job_counts,
+    snakemake,
+)
 from tests.httpserver import FileServer, Served
 
 pytestmark = pytest.mark.slow
-SNAKEMAKE = str(Path(sys.executable).parent / "snakemake")
-
-
-def snakemake(
-    workdir: Path,
-    *args: str,
-    configfile: Path | None = None,
-    check: bool = True,
-    env: dict[str, str] | None = None,
-) -> subprocess.CompletedProcess[str]:
-    cmd = [
-        SNAKEMAKE,
-        "--snakefile",
-        str(ROOT / "Snakefile"),
-        "--directory",
-        str(workdir),
-        "--configfile",
-        str(configfile or ROOT / ".test/config/config.yaml"),
-        "--cores",
-        "2",
-        *args,
-    ]
-    if env is None:
-        env = {k: v for k, v in os.environ.items() if k != "SNAKEMAKE_PROFILE"}
-    out = subprocess.run(cmd, capture_output=True, text=True, check=False, env=env)
-    if check and out.returncode != 0:
-        raise AssertionError(f"snakemake failed:\n{out.stdout}\n{out.stderr}")
-    return out
-
-
-def job_counts(output: str) -> dict[str, int]:
-    """Jobs per rule from the 'Job stats' table Snakemake prints."""
-    table = output.split("Job stats:")[-1]
-    counts = {}
-    for line in table.splitlines():
-        m = re.fullmatch(r"(\w+)\s+(\d+)", line.strip())
-        if m and m.group(1) != "total":
-            counts[m.group(1)] = int(m.group(2))
-    return counts
 
 
 @pytest.fixture
@@ -81,7 +47,6 @@ WORD_SIDE = {  # per store
     "map_words": 1,
     "export_projector_words": 1,
 }
-TINY_STORES = ["glove.tiny", "tiny25"]  # .test/config/config.yaml's vectors.sources
 
 
 def word_side(stores: int, chunks: int) -> dict[str, int]:
@@ -94,7 +59,7 @@ IMAGE_SIDE = {
     "write_digits": 1,
     "list_images": 1,
     "check_analysis_settings": 1,
-    "extract_vgg16": 3,  # images.shards in the tiny config
+    "extract_vgg16": 2,  # images.shards in the tiny config
     "gather_embeddings": 1,
     "tsne_images": 2,
     "kmeans_images": 2,
@@ -106,8 +71,7 @@ IMAGE_SIDE = {
 
 
 def test_dry_run_dag_of_default_config(tmp_path: Path) -> None:
-    out = snakemake(tmp_path, "--dry-run", configfile=ROOT / "config/config.yaml")
-    assert job_counts(out.stdout + out.stderr) == {
+    assert dry_run_counts(tmp_path, configfile=DEFAULT_CONFIG) == {
         "all": 1,
         "write_bundled_glove": 1,
         **word_side(1, chunks=4),
@@ -312,16 +276,17 @@ def test_bad_config_stops_before_any_job(tmp_path: Path, config: dict, message: 
     assert not (tmp_path / "results").exists()
 
 
-def test_default_config_writes_the_published_file(tmp_path: Path) -> None:
-    """What `make run` does: the bundled vectors, written byte-identical and parsed exactly."""
-    store_path = "results/vectors/glove.6B.50d.h5"  # the rest of `make run` is timed by bench/
-    snakemake(tmp_path, store_path, configfile=ROOT / "config/config.yaml")
-    text = tmp_path / "resources/vectors/glove.6B.50d.txt"
+def test_default_config_writes_the_published_file(published: Path) -> None:
+    """What `make run` does first: the bundled vectors, written byte-identical and parsed
+    exactly (tests/conftest.py: published; the rest of `make run` is timed by bench/)."""
+    text = published / "resources/vectors/glove.6B.50d.txt"
     assert text.stat().st_size == 171_350_079
-    published = "d8f717f8dd4b545cb7f418ef9f3d0c3e6e68a6f48b97d32f8b7aae40cb31f96f"
+    published_sha256 = "d8f717f8dd4b545cb7f418ef9f3d0c3e6e68a6f48b97d32f8b7aae40cb31f96f"
     with open(text, "rb") as fh:  # hashed here, not taken from the code's table or attribute
-        assert hashlib.file_digest(fh, "sha256").hexdigest() == published
-    store = read_store(tmp_path / "results/vectors/glove.6B.50d.h5")
-    assert store.attrs["source_sha256"] == published
+        assert hashlib.file_digest(fh, "sha256").hexdigest() == published_sha256
+    store = read_store(published / PUBLISHED_STORE)
+    assert store.attrs["source_sha256"] == published_sha256
     assert store.vectors.shape == (400_000, 50)
     assert store.words[14798] == "nan" and np.isfinite(store.vectors).all()
+    counts = job_counts((published.parent / "published.out").read_text())
+    assert counts == {"write_bundled_glove": 1, "parse_vectors": 1}

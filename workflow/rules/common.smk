@@ -25,14 +25,14 @@ except ConfigError as error:
     raise WorkflowError(f"Invalid configuration: {error}") from None
 
 
-def store_names():
-    """The word-vector stores of this run, in config order (results/vectors/<name>.h5)."""
-    return list(VECTORS.names)
-
-
 def names_pattern(names):
     """A wildcard constraint matching exactly `names` (never an empty pattern)."""
     return "|".join(re.escape(n) for n in names) or "(?!)"
+
+
+def store_names():
+    """The word-vector stores of this run, in config order (results/vectors/<name>.h5)."""
+    return list(VECTORS.names)
 
 
 def vector_file(wildcards):

@@ -1,0 +1,100 @@
+"""Headless Chromium for the tests that look at pages as a person would: starting it, waiting
+for a page, and going through the report's menus."""
+
+from __future__ import annotations
+
+import io
+import shutil
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
+
+
+def start_chromium(profile: Path):
+    """A headless Chromium (selenium's driver) with a fresh profile in `profile`; the tests fail,
+    naming the packages, where it is not installed."""
+    if not Path(CHROMIUM).exists() or not Path(CHROMEDRIVER).exists():
+        pytest.fail(
+            "chromium and chromium-driver are needed (apt-get install chromium chromium-driver)"
+        )
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for arg in (
+        "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync",
+        "--window-size=1400,1000", f"--user-data-dir={profile}",
+    ):  # fmt: skip
+        options.add_argument(arg)
+    return webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+
+
+def wait_for(condition, timeout: float = 10.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(0.2)
+    raise AssertionError("timed out waiting for the page")
+
+
+def click_text(driver, text: str) -> None:
+    from selenium.webdriver.common.by import By
+
+    xpath = f"//*[normalize-space(text())='{text}']"
+    wait_for(lambda: [e for e in driver.find_elements(By.XPATH, xpath) if e.is_displayed()])
+    time.sleep(0.5)  # the menu animates in
+    next(e for e in driver.find_elements(By.XPATH, xpath) if e.is_displayed()).click()
+
+
+def open_item(browser, report: Path, category: str, subcategory: str, cells) -> None:
+    """Open one result through the report's menus: category, subcategory, then the eye button
+    of the row whose label cells are `cells`."""
+    from selenium.webdriver.common.by import By
+
+    browser.get(report.as_uri())
+    click_text(browser, category)
+    click_text(browser, subcategory)
+    match = " and ".join(f"td[normalize-space(text())='{c}']" for c in cells)
+    row_xpath = f"//tr[{match}]"
+    try:
+        wait_for(lambda: browser.find_elements(By.XPATH, row_xpath))
+    except AssertionError:
+        rows = [r.text for r in browser.find_elements(By.XPATH, "//tr")]
+        raise AssertionError(f"{category} / {subcategory}: no row {cells}; rows: {rows}") from None
+    browser.find_element(By.XPATH, row_xpath).find_element(
+        By.CSS_SELECTOR, "a[iconname=eye]"
+    ).click()
+
+
+def assert_drawn_like(screenshot: bytes, size: dict, source: Path, name: str) -> None:
+    """The pixels the browser drew for an image correlate with the image file scaled to the
+    element's size (a blank, broken or different image does not). The screenshot holds the
+    element's part inside the viewport, so the best-matching placement in the scaled file is
+    used; both are blurred a little so that resampling differences do not count."""
+    from PIL import Image, ImageFilter
+
+    def pixels(image: Image.Image) -> np.ndarray:
+        return np.asarray(image.convert("L").filter(ImageFilter.GaussianBlur(2)), dtype=float)
+
+    drawn = pixels(Image.open(io.BytesIO(screenshot)))
+    width, height = round(size["width"]), round(size["height"])
+    scaled = pixels(Image.open(source).resize((width, height), Image.Resampling.LANCZOS))
+    drawn = drawn[:height, :width]  # a pixel more than the rounded size, at most
+    h, w = drawn.shape
+    assert h > 100 and w > 100, (name, drawn.shape)
+    assert drawn.std() > 0, f"{name}: drawn as a uniform box"
+    correlation = max(
+        float(np.corrcoef(drawn.ravel(), scaled[dy : dy + h, dx : dx + w].ravel())[0, 1])
+        for dy in range(height - h + 1)
+        for dx in range(width - w + 1)
+    )
+    assert correlation > 0.9, f"{name}: drawn image correlates {correlation:.3f} with the file"

