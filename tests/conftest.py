@@ -8,8 +8,8 @@ wait for it and reuse it.
 - `tiny_finished`: a complete run of the tiny config (.test/config/config.yaml), the results
   the report, exploration, model and rerun tests read;
 - `mini_finished`: a complete run of the mini config (.test/config/mini.yaml), every rule on the
-  smallest inputs, which the orchestration tests (module use, SLURM, faults) run again their
-  way and compare with;
+  smallest inputs, by a project that uses the workflow as a module (the module test checks
+  it; the SLURM test runs the same config through SLURM and compares);
 - `report`, `zip_report`: the tiny run's report, both forms; `browser`: headless Chromium.
 
 The tiers: `make check` runs the tests not marked `slow` (no Snakemake run, root, browser,
@@ -39,6 +39,7 @@ from tests.helpers import (
     SECOND_MODEL,
     copy_mini_inputs,
     copy_tiny_models,
+    deploy_as_module,
     snakemake,
     write_photos,
     write_second_model,
@@ -116,11 +117,19 @@ def tiny_finished(tmp_path_factory: pytest.TempPathFactory, tiny_glove: Path) ->
 
 @pytest.fixture(scope="session")
 def mini_finished(tmp_path_factory: pytest.TempPathFactory, tiny_glove: Path) -> Path:
-    """One complete run of the mini config (.test/config/mini.yaml): read-only, like
-    tiny_finished."""
-    return finished_run(
-        tmp_path_factory, "mini_finished", lambda w: copy_mini_inputs(tiny_glove, w), MINI_CONFIG
-    )
+    """A complete run of the mini config (.test/config/mini.yaml) as another project runs it:
+    a deployment (deploy_as_module) whose Snakefile uses this workflow as a module, run there
+    with plain `snakemake --cores 2`. Read-only; tests/test_module.py checks the deployment,
+    tests/test_slurm.py compares the SLURM run with it."""
+
+    def build(folder: Path) -> None:
+        project = folder / "my-analysis"
+        deploy_as_module(project, MINI_CONFIG)
+        copy_mini_inputs(tiny_glove, project)
+        out = snakemake(None, "--cores", "2", configfile=None, cores=None, cwd=project)
+        (folder / "snakemake.out").write_text(out.stdout + out.stderr)
+
+    return shared(tmp_path_factory, "mini_finished", build) / "my-analysis"
 
 
 @pytest.fixture(scope="session")
@@ -210,13 +219,11 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
 
 # The longest chains start first, each on its own xdist worker (`make test` hands each worker
 # two tests to begin with, then two at a time): the SLURM run, the tiny run and its report (for
-# the browser tests), the module run, and the mini run (for the fault tests); a short test
-# without a shared run follows each.
+# the browser tests), the mini run as a module; a short test without a shared run follows each.
 FIRST = (
     "test_slurm.py::test_workflow_runs_through_slurm_and_matches_a_local_run",
     "test_report.py::test_report_opens_with_every_figure",
     "test_module.py::test_mini_run_as_a_module_of_another_project",
-    "test_faults.py::test_a_job_that_fails_once_is_retried",
 )
 
 

@@ -102,6 +102,31 @@ def copy_mini_inputs(tiny_glove: Path, workdir: Path) -> None:
     shutil.copytree(tiny_glove.with_name("photos"), workdir / "photos")
 
 
+def deploy_as_module(project: Path, config: Path) -> Path:
+    """Lay out `project` as `snakedeploy deploy-workflow` does, as the README shows it for a
+    local checkout: config/config.yaml (a copy of `config`) and a Snakefile with `module
+    embedlab: snakefile: <this checkout's Snakefile, named relatively> config: config` and `use
+    rule * from embedlab`."""
+    (project / "config").mkdir(parents=True)
+    shutil.copy(config, project / "config/config.yaml")
+    checkout = os.path.relpath(SNAKEFILE, project)
+    (project / "Snakefile").write_text(
+        f"""configfile: "config/config.yaml"
+
+
+module embedlab:
+    snakefile:
+        "{checkout}"
+    config:
+        config
+
+
+use rule * from embedlab
+"""
+    )
+    return project
+
+
 # --- Snakemake -----------------------------------------------------------------------------------
 
 

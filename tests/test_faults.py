@@ -1,5 +1,5 @@
 """Faults: a retried job, a job that keeps failing, and Snakemake killed inside an output write,
-on copies of the session's run of the mini config (tests/conftest.py: mini_finished).
+on copies of the session's run of the tiny config (tests/conftest.py: tiny_finished).
 
 The faults are injected from the test side only: tests/faults/sitecustomize.py, put on the
 PYTHONPATH of the Snakemake process (and so of every job it starts), intercepts the rename with
@@ -18,23 +18,23 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import MINI_CONFIG, ROOT, job_counts, snakemake, start_snakemake
+from tests.helpers import ROOT, dry_run_counts, job_counts, snakemake, start_snakemake
 
 pytestmark = pytest.mark.slow
 FAULTS = ROOT / "tests/faults"
 NEIGHBOR_FILES = [
-    "results/neighbors/glove.mini.h5",
-    "results/neighbors/glove.mini.tsv",
-    "results/neighbors/glove.mini.sample.tsv",
-    *(f"results/neighbors/glove.mini/chunk_{i}.h5" for i in range(2)),
+    "results/neighbors/glove.tiny.h5",
+    "results/neighbors/glove.tiny.tsv",
+    "results/neighbors/glove.tiny.sample.tsv",
+    *(f"results/neighbors/glove.tiny/chunk_{i}.h5" for i in range(3)),
 ]
 KILL_TIMEOUT_S = 240
 
 
 @pytest.fixture
-def copy(mini_finished: Path, tmp_path: Path) -> Path:
+def copy(tiny_finished: Path, tmp_path: Path) -> Path:
     work = tmp_path / "work"
-    shutil.copytree(mini_finished, work, symlinks=True)  # keeps mtimes and .snakemake metadata
+    shutil.copytree(tiny_finished, work, symlinks=True)  # keeps mtimes and .snakemake metadata
     return work
 
 
@@ -43,18 +43,10 @@ def sha256(path: Path) -> str:
 
 
 def run(work: Path, *args: str, fault: str | None = None) -> subprocess.CompletedProcess[str]:
-    """The mini config in `work`; with `fault`, tests/faults is on the PYTHONPATH and the fault
+    """The tiny config in `work`; with `fault`, tests/faults is on the PYTHONPATH and the fault
     in EMBEDLAB_FAULT."""
-    if fault is None:
-        return snakemake(work, *args, configfile=MINI_CONFIG, check=False)
-    return snakemake(
-        work,
-        *args,
-        configfile=MINI_CONFIG,
-        check=False,
-        env={"EMBEDLAB_FAULT": fault},
-        pythonpath=(FAULTS,),
-    )
+    faulty = {"env": {"EMBEDLAB_FAULT": fault}, "pythonpath": (FAULTS,)} if fault else {}
+    return snakemake(work, *args, check=False, **faulty)
 
 
 def temporary_files(work: Path) -> list[Path]:
@@ -62,16 +54,9 @@ def temporary_files(work: Path) -> list[Path]:
     return sorted((work / "results").rglob(".*.tmp"))
 
 
-def dry_run_counts(work: Path) -> dict[str, int]:
-    out = run(work, "--dry-run")
-    assert out.returncode == 0, out.stdout + out.stderr
-    text = out.stdout + out.stderr
-    return {} if "Nothing to be done" in text else job_counts(text)
-
-
-def test_a_job_that_fails_once_is_retried(copy: Path, mini_finished: Path, tmp_path: Path) -> None:
+def test_a_job_that_fails_once_is_retried(copy: Path, tiny_finished: Path, tmp_path: Path) -> None:
     marker = tmp_path / "failed-once"
-    queries = "results/analogy/glove.mini/queries.tsv"
+    queries = "results/analogy/glove.tiny/queries.tsv"
     out = run(copy, "--forcerun", "answer_queries", "--retries", "1",
               fault=f"fail-once:answer_queries:{marker}")  # fmt: skip
     text = out.stdout + out.stderr
@@ -79,8 +64,8 @@ def test_a_job_that_fails_once_is_retried(copy: Path, mini_finished: Path, tmp_p
     # the first attempt failed inside its write, after the data had reached the temporary file
     assert "queries.tsv" in marker.read_text() and " 0 bytes" not in marker.read_text()
     assert "InjectedFault" in text and "Trying to restart job" in text
-    assert job_counts(text) == {"all": 1, "answer_queries": 1, "map_words": 1, "compare_models": 1}
-    assert sha256(copy / queries) == sha256(mini_finished / queries)
+    assert job_counts(text) == {"all": 1, "answer_queries": 2, "map_words": 2, "compare_models": 1}
+    assert sha256(copy / queries) == sha256(tiny_finished / queries)
     assert temporary_files(copy) == []
 
 
@@ -91,21 +76,21 @@ def test_a_job_that_keeps_failing_stops_the_run(copy: Path) -> None:
               fault="fail:neighbors_merge")  # fmt: skip
     text = out.stdout + out.stderr
     assert out.returncode != 0
-    assert "logs/neighbors/neighbors_merge_glove.mini.log" in text
-    log = (copy / "logs/neighbors/neighbors_merge_glove.mini.log").read_text()
+    assert "logs/neighbors/neighbors_merge_glove.tiny.log" in text
+    log = (copy / "logs/neighbors/neighbors_merge_glove.tiny.log").read_text()
     # both attempts got as far as publishing the finished temporary file, and were refused
     assert "InjectedFault: rule neighbors_merge: rename of" in log
-    # tried twice
-    assert text.count("Error in rule neighbors_merge:") == 2, text
-    assert not (copy / "results/neighbors/glove.mini.h5").exists()  # no output left looking done
-    assert not (copy / "results/neighbors/glove.mini.tsv").exists()
+    # both stores of the tiny config, each tried twice
+    assert text.count("Error in rule neighbors_merge:") == 4, text
+    assert not (copy / "results/neighbors/glove.tiny.h5").exists()  # no output left looking done
+    assert not (copy / "results/neighbors/glove.tiny.tsv").exists()
     assert temporary_files(copy) == []
-    # the next run redoes the merge and what follows it, and nothing else
-    assert dry_run_counts(copy) == {"all": 1, "neighbors_merge": 1, "sample_neighbors": 1}
+    # the next run redoes both stores' merges and what follows them, and nothing else
+    assert dry_run_counts(copy) == {"all": 1, "neighbors_merge": 2, "sample_neighbors": 2}
 
 
 def test_killed_inside_a_write_finishes_on_rerun_with_identical_results(
-    copy: Path, mini_finished: Path, tmp_path: Path
+    copy: Path, tiny_finished: Path, tmp_path: Path
 ) -> None:
     """Snakemake and its jobs are SIGKILLed while neighbors_merge is writing its output: the
     chunk jobs have finished and are kept, the merge is redone, and the results are identical
@@ -115,7 +100,6 @@ def test_killed_inside_a_write_finishes_on_rerun_with_identical_results(
     reached = tmp_path / "reached"
     proc = start_snakemake(  # its own process group: Snakemake and every job it started
         copy,
-        configfile=MINI_CONFIG,
         env={"EMBEDLAB_FAULT": f"block:neighbors_merge:{reached}"},
         pythonpath=(FAULTS,),
     )
@@ -128,16 +112,16 @@ def test_killed_inside_a_write_finishes_on_rerun_with_identical_results(
         _pid, temporary, size = reached.read_text().splitlines()
         # the job is inside its write: the temporary file holds data, the output does not exist
         assert (copy / temporary).stat().st_size == int(size) > 0
-        assert not (copy / "results/neighbors/glove.mini.h5").exists()
+        assert not (copy / "results/neighbors/glove.tiny.h5").exists()
     finally:
         os.killpg(proc.pid, signal.SIGKILL)  # Snakemake and its running jobs die at once
         proc.wait()
-    assert not (copy / "results/neighbors/glove.mini.h5").exists()
+    assert not (copy / "results/neighbors/glove.tiny.h5").exists()
     assert (copy / ".snakemake/locks").exists() and any((copy / ".snakemake/locks").iterdir())
 
     unlock = run(copy, "--unlock")
     assert unlock.returncode == 0, unlock.stderr
-    # finished jobs are kept (the two chunks), the interrupted one and what follows are redone
+    # finished jobs are kept (the three chunks), the interrupted one and what follows are redone
     assert dry_run_counts(copy) == {"all": 1, "neighbors_merge": 1, "sample_neighbors": 1}
     out = run(copy)
     assert out.returncode == 0, out.stdout + out.stderr
@@ -147,6 +131,6 @@ def test_killed_inside_a_write_finishes_on_rerun_with_identical_results(
         "sample_neighbors": 1,
     }
     for name in NEIGHBOR_FILES:
-        assert sha256(copy / name) == sha256(mini_finished / name), name
+        assert sha256(copy / name) == sha256(tiny_finished / name), name
     assert temporary_files(copy) == []
     assert dry_run_counts(copy) == {}

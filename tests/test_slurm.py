@@ -169,9 +169,10 @@ def tree_digests(directory: Path) -> dict[str, str]:
 def test_workflow_runs_through_slurm_and_matches_a_local_run(
     slurm_node: dict[str, int], tiny_glove: Path, tmp_path: Path, request: pytest.FixtureRequest
 ) -> None:
-    """The mini config (every rule, small inputs) through SLURM. The local run is the session's
-    shared one (tests/conftest.py: mini_finished), asked for only after the SLURM run, so that
-    another worker builds it meanwhile."""
+    """The mini config (every rule, small inputs) through SLURM, compared with the session's
+    local run of that config (tests/conftest.py: mini_finished, a project using the workflow as
+    a module), asked for only after the SLURM run, so that another worker builds it
+    meanwhile."""
     on_slurm = tmp_path / "slurm"
     on_slurm.mkdir()
     copy_mini_inputs(tiny_glove, on_slurm)
