@@ -58,7 +58,7 @@ def test_second_run_has_nothing_to_do(copy: Path) -> None:
          {"check_analysis_settings": 1, "tsne_images": 1, "kmeans_images": 1, "svm_images": 1}),
         ("analysis", "svm", {"C": 0.5}, {"svm_images": 2}),
         ("images", "layer", "fc1",
-         {"extract_vgg16": 2, "gather_embeddings": 1, "tsne_images": 2, "kmeans_images": 2,
+         {"extract_vgg16": 1, "gather_embeddings": 1, "tsne_images": 2, "kmeans_images": 2,
           "svm_images": 2, "map_images": 1, "retrieve_images": 1, "export_projector_images": 1}),
         ("vectors", "on_bad_line", "skip",
          {"parse_vectors": 2, "neighbors_chunk": 6, "neighbors_merge": 2, "sample_neighbors": 2,
