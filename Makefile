@@ -5,7 +5,7 @@
 #               then every other test
 # and one for every change:
 #   make check  linters and the fast tests (no Snakemake run, root, browser, TensorBoard, SLURM
-#               cluster or full-size data): about a minute
+#               cluster, TensorFlow or full-size data): about a minute
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin

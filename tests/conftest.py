@@ -12,8 +12,9 @@ wait for it and reuse it.
   it; the SLURM test runs the same config through SLURM and compares);
 - `report`, `zip_report`: the tiny run's report, both forms; `browser`: headless Chromium.
 
-The tiers: `make check` runs the tests not marked `slow` (no Snakemake run, root, browser,
-TensorBoard, SLURM cluster or full-size data; about a minute), `make test` all of them.
+The tiers: `make check` runs the tests not marked `slow`: no Snakemake run, root, browser,
+TensorBoard, SLURM cluster, TensorFlow (Keras' VGG16) or full-size data; about a minute.
+`make test` runs them first, then the slow ones.
 """
 
 from __future__ import annotations

@@ -294,6 +294,7 @@ def test_wrong_weights_file_is_refused_by_md5(
 # --- preprocessing ------------------------------------------------------------------------------
 
 
+@pytest.mark.slow  # TensorFlow and Keras (VGG16, its input pipeline)
 def test_pipeline_equals_keras_load_img_and_preprocess_input(image_set: ImageSet) -> None:
     from keras.applications.vgg16 import preprocess_input
     from keras.utils import img_to_array, load_img
@@ -320,6 +321,7 @@ def test_pipeline_equals_keras_load_img_and_preprocess_input(image_set: ImageSet
 # --- embeddings ---------------------------------------------------------------------------------
 
 
+@pytest.mark.slow  # TensorFlow and Keras (VGG16, its input pipeline)
 def test_fc2_embeddings_skipped_files_and_attributes(
     image_set: ImageSet, reference: Path, extractor: Extractor
 ) -> None:
@@ -374,6 +376,7 @@ def test_fc2_embeddings_skipped_files_and_attributes(
     assert np.array_equal(extractor.embed(preprocess_input(lab)), stored.embeddings[:BATCH])
 
 
+@pytest.mark.slow  # TensorFlow and Keras (VGG16, its input pipeline)
 def test_same_seed_same_bits_other_seed_other_bits(image_set: ImageSet) -> None:
     """Models built afresh from one seed give the same bits; another seed, other numbers."""
     root, items, broken = image_set

@@ -117,6 +117,7 @@ def test_shard_ranges_are_whole_batches_covering_every_item_once() -> None:
         shard_items(40, 8, 0, 0)
 
 
+@pytest.mark.slow  # TensorFlow and Keras (VGG16, its input pipeline)
 def test_gathered_file_is_bit_identical_whatever_the_shard_count(
     gathered: dict[int, Path], digits: Digits
 ) -> None:
@@ -144,6 +145,7 @@ def test_gathered_file_is_bit_identical_whatever_the_shard_count(
     assert rows == [{"path": BROKEN, "reason": "empty file"}]
 
 
+@pytest.mark.slow  # TensorFlow and Keras (VGG16, its input pipeline)
 def test_shard_files_hold_their_batches_and_may_be_empty(gathered: dict[int, Path]) -> None:
     whole = read_embeddings(gathered[1] / "embeddings.h5").embeddings
     spans = [shard_items(41, BATCH, 7, i) for i in range(7)]
@@ -161,6 +163,7 @@ def test_shard_files_hold_their_batches_and_may_be_empty(gathered: dict[int, Pat
     assert at == len(whole)
 
 
+@pytest.mark.slow  # TensorFlow and Keras (VGG16, its input pipeline)
 def test_gather_refuses_shards_of_different_runs_or_out_of_order(
     gathered: dict[int, Path], tmp_path: Path
 ) -> None:
@@ -176,6 +179,7 @@ def test_gather_refuses_shards_of_different_runs_or_out_of_order(
     assert not out.exists() and not skipped.exists()
 
 
+@pytest.mark.slow  # TensorFlow and Keras (VGG16, its input pipeline)
 def test_read_embeddings_refuses_other_files_by_name(
     gathered: dict[int, Path], tmp_path: Path
 ) -> None:
@@ -198,6 +202,7 @@ def test_read_embeddings_refuses_other_files_by_name(
         read_embeddings(tmp_path / "none.h5")
 
 
+@pytest.mark.slow  # TensorFlow and Keras (VGG16, its input pipeline)
 def test_a_shard_that_fails_midway_leaves_no_file_and_logged_its_batches(
     digits: Digits, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
