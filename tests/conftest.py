@@ -27,7 +27,6 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from filelock import FileLock
 
 from tests.browser import start_chromium
 from tests.helpers import (
@@ -41,31 +40,12 @@ from tests.helpers import (
     copy_mini_inputs,
     copy_tiny_models,
     deploy_as_module,
+    shared,
     snakemake,
     write_photos,
     write_second_model,
     write_tiny_glove,
 )
-
-
-def shared(factory: pytest.TempPathFactory, name: str, build: Callable[[Path], None]) -> Path:
-    """`<session tmp>/<name>`, built once by `build(folder)` for every xdist worker (or for the
-    one process without xdist). A build that fails leaves no folder, and the next asker retries."""
-    base = factory.getbasetemp()
-    if os.environ.get("PYTEST_XDIST_WORKER"):
-        base = base.parent  # the workers' temporary folders share this parent
-    folder = base / name
-    with FileLock(str(base / f"{name}.lock")):
-        if not (base / f"{name}.done").exists():
-            shutil.rmtree(folder, ignore_errors=True)
-            folder.mkdir()
-            try:
-                build(folder)
-            except BaseException:
-                shutil.rmtree(folder, ignore_errors=True)
-                raise
-            (base / f"{name}.done").touch()
-    return folder
 
 
 @pytest.fixture(scope="session")

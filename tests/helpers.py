@@ -10,10 +10,12 @@ import re
 import shutil
 import subprocess
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
+from filelock import FileLock
+from pytest import TempPathFactory
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -28,6 +30,26 @@ PUBLISHED_STORE = "results/vectors/glove.6B.50d.h5"
 SLURM_DIR = Path(os.environ.get("EMBEDLAB_SLURM_DIR", "/var/lib/slurm-embedlab"))
 # `snakemake --lint` on this workflow: the one finding expected (one venv, no per-rule conda)
 CONDA_NOTICE = "Specify a conda environment or container for each rule."
+
+
+def shared(factory: TempPathFactory, name: str, build: Callable[[Path], None]) -> Path:
+    """`<session tmp>/<name>`, built once by `build(folder)` for every xdist worker (or for the
+    one process without xdist). A build that fails leaves no folder, and the next asker retries."""
+    base = factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        base = base.parent  # the workers' temporary folders share this parent
+    folder = base / name
+    with FileLock(str(base / f"{name}.lock")):
+        if not (base / f"{name}.done").exists():
+            shutil.rmtree(folder, ignore_errors=True)
+            folder.mkdir()
+            try:
+                build(folder)
+            except BaseException:
+                shutil.rmtree(folder, ignore_errors=True)
+                raise
+            (base / f"{name}.done").touch()
+    return folder
 
 
 # --- test data -----------------------------------------------------------------------------------

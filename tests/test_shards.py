@@ -27,6 +27,7 @@ from embedlab.embeddings_file import (
 from embedlab.image_datasets import Item, dataset_items, read_items, write_digits, write_items
 from embedlab.tables import read_tsv
 from embedlab.vgg16 import Batch, Extractor, build_extractor
+from tests.helpers import shared
 
 BATCH = 8
 LAYER = "block1_pool"
@@ -43,12 +44,16 @@ def extractor() -> Extractor:
 
 @pytest.fixture(scope="module")
 def digits(tmp_path_factory: pytest.TempPathFactory) -> Digits:
-    """41 items (as items.tsv gives them to the shard jobs): 40 digits and one empty file."""
-    tmp = tmp_path_factory.mktemp("digits")
-    root = write_digits(tmp / "digits", per_class=4, seed=0)
-    (root / BROKEN).write_bytes(b"")
-    listing = write_items(tmp / "items.tsv", dataset_items("digits", root, seed=0))
-    return root, read_items(listing)
+    """41 items (as items.tsv gives them to the shard jobs): 40 digits and one empty file;
+    written once for every xdist worker."""
+
+    def build(folder: Path) -> None:
+        root = write_digits(folder / "digits", per_class=4, seed=0)
+        (root / BROKEN).write_bytes(b"")
+        write_items(folder / "items.tsv", dataset_items("digits", root, seed=0))
+
+    folder = shared(tmp_path_factory, "shards_digits", build)
+    return folder / "digits", read_items(folder / "items.tsv")
 
 
 def run_shards(extractor: Extractor, digits: Digits, shards: int, out: Path) -> list[Path]:
@@ -70,15 +75,18 @@ def run_shards(extractor: Extractor, digits: Digits, shards: int, out: Path) -> 
 
 @pytest.fixture(scope="module")
 def gathered(
-    extractor: Extractor, digits: Digits, tmp_path_factory: pytest.TempPathFactory
+    digits: Digits, tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest
 ) -> dict[int, Path]:
-    """The output folder of a run with each shard count."""
-    runs = {}
-    for shards in SHARD_COUNTS:
-        out = tmp_path_factory.mktemp(f"shards{shards}")
-        run_shards(extractor, digits, shards, out)
-        runs[shards] = out
-    return runs
+    """The output folder of a run with each shard count, made once for every xdist worker (the
+    model is built only by the worker that makes them). Read-only."""
+
+    def build(folder: Path) -> None:
+        extractor = request.getfixturevalue("extractor")
+        for shards in SHARD_COUNTS:
+            run_shards(extractor, digits, shards, folder / f"shards{shards}")
+
+    folder = shared(tmp_path_factory, "shards_gathered", build)
+    return {shards: folder / f"shards{shards}" for shards in SHARD_COUNTS}
 
 
 def h5_content(path: Path) -> dict[str, object]:
