@@ -21,9 +21,8 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
 import zipfile
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -35,8 +34,9 @@ from tests.helpers import (
     MINI_CONFIG,
     MINI_WORDS,
     PUBLISHED_STORE,
-    ROOT,
     SECOND_MODEL,
+    TINY_CONFIG,
+    cluster,
     copy_mini_inputs,
     copy_tiny_models,
     deploy_as_module,
@@ -67,33 +67,21 @@ def venv_bin() -> Path:
     return BIN
 
 
-def finished_run(
-    factory: pytest.TempPathFactory, name: str, lay_out: Callable[[Path], None], config: Path
-) -> Path:
-    """`<name>/work`: a complete run of `config` after `lay_out(work)` put its inputs there;
-    what Snakemake printed is in the sibling file `snakemake.out`."""
-
-    def build(folder: Path) -> None:
-        work = folder / "work"
-        work.mkdir()
-        lay_out(work)
-        out = snakemake(work, configfile=config)
-        (folder / "snakemake.out").write_text(out.stdout + out.stderr)
-
-    return shared(factory, name, build) / "work"
-
-
 @pytest.fixture(scope="session")
 def tiny_finished(tmp_path_factory: pytest.TempPathFactory, tiny_glove: Path) -> Path:
     """One complete run of the tiny config (.test/config/config.yaml), shared by every test that
     needs finished results. Use it read-only; copy it (shutil.copytree keeps mtimes and
     .snakemake) before running Snakemake on it or changing anything. What Snakemake printed is
     in the sibling file `snakemake.out` (tiny_finished.parent / "snakemake.out")."""
-    from tests.helpers import TINY_CONFIG
 
-    return finished_run(
-        tmp_path_factory, "tiny_finished", lambda w: copy_tiny_models(tiny_glove, w), TINY_CONFIG
-    )
+    def build(folder: Path) -> None:
+        work = folder / "work"
+        work.mkdir()
+        copy_tiny_models(tiny_glove, work)
+        out = snakemake(work, configfile=TINY_CONFIG)
+        (folder / "snakemake.out").write_text(out.stdout + out.stderr)
+
+    return shared(tmp_path_factory, "tiny_finished", build) / "work"
 
 
 @pytest.fixture(scope="session")
@@ -172,14 +160,7 @@ def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator:
 # about 10 s. So the session (the xdist controller, or the single process) starts the test
 # cluster first when it can and the session runs slow tests, and stops it at the end if it
 # started it.
-CLUSTER = ROOT / "tests/slurm/cluster.sh"
 _STARTED = pytest.StashKey[bool]()
-
-
-def _cluster(command: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        ["bash", str(CLUSTER), command], capture_output=True, text=True, check=False, timeout=300
-    )
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:
@@ -189,13 +170,13 @@ def pytest_sessionstart(session: pytest.Session) -> None:
         return  # `make check`: no Snakemake in it
     if not shutil.which("slurmctld", path=os.environ.get("PATH", "") + ":/usr/sbin:/sbin"):
         return  # tests/test_slurm.py says what to install
-    if _cluster("status").returncode != 0:
-        session.config.stash[_STARTED] = _cluster("start").returncode == 0
+    if cluster("status").returncode != 0:
+        session.config.stash[_STARTED] = cluster("start").returncode == 0
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
     if session.config.stash.get(_STARTED, False):
-        _cluster("stop")
+        cluster("stop")
 
 
 # The longest chains start first, each on its own xdist worker (`make test` hands each worker

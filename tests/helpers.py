@@ -26,7 +26,10 @@ MINI_CONFIG = ROOT / ".test/config/mini.yaml"
 DEFAULT_CONFIG = ROOT / "config/config.yaml"
 # the store `make run` makes first (tests/conftest.py: published)
 PUBLISHED_STORE = "results/vectors/glove.6B.50d.h5"
-# where tests/slurm/cluster.sh keeps the test cluster (its slurm.conf: etc/slurm.conf)
+# the test-side fault injection (tests/faults/sitecustomize.py), put on a Snakemake's PYTHONPATH
+FAULTS = ROOT / "tests/faults"
+# the one-node test cluster: its script, and where it keeps it (its slurm.conf: etc/slurm.conf)
+CLUSTER = ROOT / "tests/slurm/cluster.sh"
 SLURM_DIR = Path(os.environ.get("EMBEDLAB_SLURM_DIR", "/var/lib/slurm-embedlab"))
 # `snakemake --lint` on this workflow: the one finding expected (one venv, no per-rule conda)
 CONDA_NOTICE = "Specify a conda environment or container for each rule."
@@ -241,6 +244,18 @@ def start_snakemake(
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         start_new_session=True,
+    )
+
+
+def cluster(command: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
+    """`bash tests/slurm/cluster.sh COMMAND` (start, stop, status), its output as text."""
+    return subprocess.run(
+        ["bash", str(CLUSTER), command],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+        env=snakemake_env({"SLURM_CONF": str(SLURM_DIR / "etc/slurm.conf")}),
     )
 
 

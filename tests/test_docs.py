@@ -498,13 +498,6 @@ def check_snakemake(command: str, snakemakes: Snakemakes) -> None:
 # --- the other kinds ----------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="session")
-def store_dir(published: Path) -> Path:
-    """A directory holding results/vectors/glove.6B.50d.h5 of the full bundled GloVe text, as
-    `make run` leaves it (tests/conftest.py: published)."""
-    return published
-
-
 EMBEDLAB_FILES = {"GLOVE.txt": "bundled", "OUT.h5": "output"}
 
 
@@ -644,8 +637,8 @@ def test_documented_command(command: str, request: pytest.FixtureRequest, tmp_pa
     if what == "snakemake":
         check_snakemake(command, request.getfixturevalue("snakemakes"))
     elif what == "embedlab":
-        store_dir = request.getfixturevalue("store_dir")
-        check_embedlab(command, store_dir, request.getfixturevalue("bundled_text"), tmp_path)
+        published = request.getfixturevalue("published")  # results/vectors/glove.6B.50d.h5
+        check_embedlab(command, published, request.getfixturevalue("bundled_text"), tmp_path)
     elif what == "make":
         check_make(command)
     elif what == "pip":

@@ -18,10 +18,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import ROOT, dry_run_counts, job_counts, snakemake, start_snakemake
+from tests.helpers import FAULTS, dry_run_counts, job_counts, snakemake, start_snakemake
 
 pytestmark = pytest.mark.slow
-FAULTS = ROOT / "tests/faults"
 NEIGHBOR_FILES = [
     "results/neighbors/glove.tiny.h5",
     "results/neighbors/glove.tiny.tsv",

@@ -26,9 +26,10 @@ import pytest
 import yaml
 
 from tests.helpers import (
+    FAULTS,
     MINI_CONFIG,
     ROOT,
-    SLURM_DIR,
+    cluster,
     copy_mini_inputs,
     snakemake,
     snakemake_env,
@@ -36,24 +37,11 @@ from tests.helpers import (
 
 pytestmark = pytest.mark.slow
 
-CLUSTER = ROOT / "tests/slurm/cluster.sh"
 PROFILE = ROOT / "profiles/slurm"
-FAULTS = ROOT / "tests/faults"
 RUN_TIMEOUT_S = 900
 # rules that run in the Snakemake process itself, not as SLURM jobs (`localrule: True`): the
 # target, downloads (compute nodes often have no internet) and the listing of the images
 LOCAL_RULES = {"all", "download_vectors", "get_mit67", "write_digits", "list_images"}
-
-
-def cluster(command: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        ["bash", str(CLUSTER), command],
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        check=False,
-        env=snakemake_env({"SLURM_CONF": str(SLURM_DIR / "etc/slurm.conf")}),
-    )
 
 
 def slurm(*args: str) -> str:
