@@ -78,7 +78,7 @@ def tiny_finished(tmp_path_factory: pytest.TempPathFactory, tiny_glove: Path) ->
         work = folder / "work"
         work.mkdir()
         copy_tiny_models(tiny_glove, work)
-        out = snakemake(work, configfile=TINY_CONFIG)
+        out = snakemake(work, configfile=TINY_CONFIG, first=True)  # the most awaited
         (folder / "snakemake.out").write_text(out.stdout + out.stderr)
 
     return shared(tmp_path_factory, "tiny_finished", build) / "work"
@@ -125,7 +125,7 @@ def report(tiny_finished: Path, tmp_path_factory: pytest.TempPathFactory) -> Pat
     """The tiny run's single-file report (`make report`); tiny_finished stays unchanged."""
 
     def build(folder: Path) -> None:
-        out = snakemake(tiny_finished, "--report", str(folder / "report.html"))
+        out = snakemake(tiny_finished, "--report", str(folder / "report.html"), first=True)
         assert "Report created" in out.stdout + out.stderr
 
     return shared(tmp_path_factory, "report", build) / "report.html"
