@@ -11,7 +11,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 PIP := $(BIN)/python -m pip --quiet --disable-pip-version-check
 # the build reads these: a change to any of them reinstalls (and recompiles the C extensions)
-BUILD_INPUTS := pyproject.toml setup.py $(wildcard src/embedlab/*.c src/embedlab/*.h)
+BUILD_INPUTS := pyproject.toml setup.py $(wildcard src/embedlab/*/*.c src/embedlab/*/*.h)
 RUN_STAMP := $(VENV)/.installed-run
 TEST_STAMP := $(VENV)/.installed-test
 
@@ -65,7 +65,7 @@ bench: setup-test
 	$(BIN)/python bench/parse_glove.py
 
 docs: setup
-	$(BIN)/python -m embedlab.config_docs > config/README.md
+	$(BIN)/python -m embedlab.common.config_docs > config/README.md
 
 clean:
 	rm -rf .snakemake results resources logs benchmarks

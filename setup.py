@@ -6,15 +6,23 @@ from setuptools import Extension, setup
 # SIMD kernels round identically (results are bit-identical across paths; tested).
 FLAGS = ["-O3", "-pthread", "-ffp-contract=off"]
 
+# each extension beside the Python that calls it
+EXTENSIONS = {
+    "vectors": ("_textparse", "_binparse"),
+    "neighbors": ("_topk",),
+    "analogy": ("_analogy",),
+}
+
 setup(
     ext_modules=[
         Extension(
-            f"embedlab.{name}",
-            sources=[f"src/embedlab/{name}.c"],
-            depends=["src/embedlab/_cpu.h", "src/embedlab/_topk_simd.h"],
+            f"embedlab.{stage}.{name}",
+            sources=[f"src/embedlab/{stage}/{name}.c"],
+            depends=["src/embedlab/common/_cpu.h", "src/embedlab/neighbors/_topk_simd.h"],
             extra_compile_args=FLAGS,
             extra_link_args=["-pthread"],
         )
-        for name in ("_textparse", "_binparse", "_topk", "_analogy")
+        for stage, names in EXTENSIONS.items()
+        for name in names
     ]
 )

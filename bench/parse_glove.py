@@ -28,7 +28,7 @@ DEFAULT_TEXT = Path("resources/vectors/glove.6B.50d.txt")
 
 
 def parse_ours(path: str) -> tuple[list[str], np.ndarray]:
-    from embedlab.vector_files import read_glove_text
+    from embedlab.vectors.read import read_glove_text
 
     parsed = read_glove_text(path)
     return parsed.words, parsed.vectors
@@ -126,7 +126,7 @@ def widen(src: Path, factor: int) -> Path:
 def ensure_text(path: Path) -> Path:
     if path.exists():
         return path
-    from embedlab.acquire import write_bundled_glove
+    from embedlab.vectors.bundled import write_bundled_glove
 
     print(f"{path} is missing; writing it from the bundled package ...", file=sys.stderr)
     return write_bundled_glove(path, workers=2)

@@ -5,7 +5,7 @@
 
 Cases (files from bench/synthetic_vectors.py, made once in --scratch; nothing is committed):
 - `text`: 2,200,000 x 300 GloVe-style text without a header (glove.840B.300d's shape, ~5.9 GB),
-  read by `embedlab.vector_files.read_vectors` and by gensim's
+  read by `embedlab.vectors.read.read_vectors` and by gensim's
   `KeyedVectors.load_word2vec_format(no_header=True)`;
 - `binary`: 400,000 x 300 word2vec binary (as word2vec.c writes it), read by both.
 
@@ -38,7 +38,7 @@ CASES = {"text": (2_200_000, 300, "txt"), "binary": (400_000, 300, "bin")}
 
 
 def read_ours(path: str) -> tuple[list[str], np.ndarray]:
-    from embedlab.vector_files import read_vectors
+    from embedlab.vectors.read import read_vectors
 
     parsed, _ = read_vectors(path)
     return parsed.words, parsed.vectors
@@ -58,7 +58,7 @@ READERS = {"ours": read_ours, "gensim": read_gensim}
 def child(method: str, path: str) -> None:
     import gensim.models  # noqa: F401 - imported by both, so that neither pays for it in the time
 
-    import embedlab.vector_files  # noqa: F401
+    import embedlab.vectors.read  # noqa: F401
 
     start = time.perf_counter()
     words, vectors = READERS[method](path)

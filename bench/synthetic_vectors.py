@@ -26,7 +26,7 @@ ROWS = 1 << 16  # rows generated at a time
 CENTRES = 4096
 # glove.840B's first words are multi-word tokens (". . .", "at the"), which embedlab reads but
 # gensim's loader cannot (it takes the first field as the word): joined by "_" here, so that both
-# read the same file (tests/test_vector_files.py covers multi-word tokens)
+# read the same file (tests/vectors/test_read.py covers multi-word tokens)
 FIRST_WORDS = ["._._.", "at_the", "-", ",", "the", "Köln", "naïve", "日本"]
 
 
@@ -89,7 +89,7 @@ def write_binary(path: Path, n: int, d: int, seed: int) -> None:
 
 
 def write_store_file(path: Path, n: int, d: int, seed: int) -> None:
-    from embedlab.store import write_store
+    from embedlab.vectors.store import write_store
 
     x = np.empty((n, d), dtype=np.float32)
     row = 0

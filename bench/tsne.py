@@ -34,7 +34,7 @@ from pathlib import Path
 
 import numpy as np
 
-from embedlab.tsne import DEFAULT_TSNE_METHOD, TSNE_METHODS
+from embedlab.images.analysis.tsne import DEFAULT_TSNE_METHOD, TSNE_METHODS
 
 DATA = ("glove50", "vgg4096")
 
@@ -59,7 +59,7 @@ def vgg4096(n: int, seed: int = 0, n_classes: int = 10, latent: int = 32) -> np.
 
 
 def child(method: str, data: str, perplexity: float, seed: int, threads: int) -> None:
-    from embedlab.tsne import exact_kl_divergence, fit_tsne, perplexity_affinities
+    from embedlab.images.analysis.tsne import exact_kl_divergence, fit_tsne, perplexity_affinities
 
     x = np.load(data)
     load_before = os.getloadavg()[0]

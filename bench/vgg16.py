@@ -62,7 +62,7 @@ def build_model(kind: str) -> Any:
     """Our extractor: VGG16 cut at fc2, or the stand-in with rows of the same width."""
     import keras
 
-    from embedlab.vgg16 import Extractor, build_extractor
+    from embedlab.images.vgg16 import Extractor, build_extractor
 
     if kind == "vgg16":
         return build_extractor("random", "fc2", seed=SEED)
@@ -96,7 +96,7 @@ def lab_loop(model: Any, paths: list[str], batch_size: int) -> np.ndarray:
 def ours(extractor: Any, root: Path, names: list[str], batch_size: int, work: Path) -> Path:
     """Our extraction (one extract_vgg16 shard, then gather_embeddings) into an HDF5 file, read
     back after the measurement, not during it."""
-    from embedlab.embeddings_file import extract_shard, gather_shards
+    from embedlab.images.embeddings import extract_shard, gather_shards
 
     items = [(name, "x", "train") for name in names]
     shard = extract_shard(
@@ -129,7 +129,7 @@ def child(args: argparse.Namespace) -> None:
         peak = _status_kib("VmHWM")
         if args.save:
             if args.child == "ours":
-                from embedlab.embeddings_file import read_embeddings
+                from embedlab.images.embeddings import read_embeddings
 
                 result = read_embeddings(result).embeddings
             np.save(args.save, result)

@@ -88,8 +88,8 @@ def tiny_finished(tmp_path_factory: pytest.TempPathFactory, tiny_glove: Path) ->
 def mini_finished(tmp_path_factory: pytest.TempPathFactory, tiny_glove: Path) -> Path:
     """A complete run of the mini config (.test/config/mini.yaml) as another project runs it:
     a deployment (deploy_as_module) whose Snakefile uses this workflow as a module, run there
-    with plain `snakemake --cores 2`. Read-only; tests/test_module.py checks the deployment,
-    tests/test_slurm.py compares the SLURM run with it."""
+    with plain `snakemake --cores 2`. Read-only; tests/workflow/test_module.py checks the
+    deployment, tests/workflow/test_slurm.py compares the SLURM run with it."""
 
     def build(folder: Path) -> None:
         project = folder / "my-analysis"
@@ -169,7 +169,7 @@ def pytest_sessionstart(session: pytest.Session) -> None:
     if "not slow" in (session.config.getoption("markexpr") or ""):
         return  # `make check`: no Snakemake in it
     if not shutil.which("slurmctld", path=os.environ.get("PATH", "") + ":/usr/sbin:/sbin"):
-        return  # tests/test_slurm.py says what to install
+        return  # tests/workflow/test_slurm.py says what to install
     if cluster("status").returncode != 0:
         session.config.stash[_STARTED] = cluster("start").returncode == 0
 

@@ -10,8 +10,8 @@ import h5py
 import numpy as np
 import pytest
 
-from embedlab.neighbors import query
-from embedlab.store import read_store
+from embedlab.neighbors.exact import query
+from embedlab.vectors.store import read_store
 from tests.helpers import write_tiny_glove
 
 

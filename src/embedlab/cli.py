@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from embedlab.store import WordStore
+    from embedlab.vectors.store import WordStore
 
 
 CASE_RULE = (
@@ -24,7 +24,7 @@ CASE_RULE = (
 
 
 def _convert(args: argparse.Namespace) -> int:
-    from embedlab.convert import convert
+    from embedlab.vectors.convert import convert
 
     summary = convert(
         args.text, args.store, dim=args.dim, on_bad_line=args.on_bad_line, threads=args.threads,
@@ -40,24 +40,21 @@ def _convert(args: argparse.Namespace) -> int:
 
 
 def _info(args: argparse.Namespace) -> int:
-    import h5py
+    from embedlab.vectors.store import describe_store
 
-    from embedlab.store import check_hdf5
-
-    with h5py.File(check_hdf5(args.store), "r") as f:
-        print(f"{args.store}")
-        for name, ds in f.items():
-            print(f"  {name}: {ds.dtype} {ds.shape}")
-        for key in sorted(f.attrs):
-            print(f"  {key} = {f.attrs[key]}")
-        if "words" in f:
-            first = [w.decode("utf-8") for w in f["words"][:5]]
-            print(f"  first words: {' '.join(first)}")
+    datasets, attrs, first = describe_store(args.store)
+    print(f"{args.store}")
+    for name, (dtype, shape) in datasets.items():
+        print(f"  {name}: {dtype} {shape}")
+    for key, value in attrs.items():
+        print(f"  {key} = {value}")
+    if first:
+        print(f"  first words: {' '.join(first)}")
     return 0
 
 
 def _load(path: str) -> WordStore:
-    from embedlab.store import read_store
+    from embedlab.vectors.store import read_store
 
     return read_store(path)
 
@@ -77,7 +74,7 @@ def _bad_k(args: argparse.Namespace, limit: int, why: str) -> int | None:
 def _word(args: argparse.Namespace, store: WordStore) -> str | None:
     """The query word by the case rule (exact, else lower case with a note), or None after
     saying why not."""
-    from embedlab.analogy import resolve_word
+    from embedlab.analogy.answers import resolve_word
 
     found, note = resolve_word(args.word, store.index)
     if found is None:
@@ -99,7 +96,7 @@ def _unknown(args: argparse.Namespace, words: list[str]) -> int:
 
 
 def _neighbors(args: argparse.Namespace) -> int:
-    from embedlab.neighbors import query
+    from embedlab.neighbors.exact import query
 
     store = _load(args.store)
     word = _word(args, store)
@@ -117,8 +114,7 @@ def _neighbors(args: argparse.Namespace) -> int:
 
 
 def _analogy(args: argparse.Namespace) -> int:
-    from embedlab.analogy import METHODS, answer_query, max_k, resolve_query
-    from embedlab.vectors import unit_rows
+    from embedlab.analogy.answers import METHODS, answer_query, max_k, resolve_query, unit_rows
 
     store = _load(args.store)
     query = resolve_query(args.query, store.index)

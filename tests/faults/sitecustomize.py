@@ -5,14 +5,15 @@ the Snakemake process. Every process Snakemake starts inherits that environment,
 rule scripts, which it runs with its own interpreter as
 ``python .snakemake/scripts/tmpXXXX.<script>.py`` (in the same process group). At start-up,
 ``site`` imports the first ``sitecustomize`` on sys.path, which is this file. Snakemake itself
-imports it too; nothing fires there (see below). tests/test_faults.py checks that each fault did
-fire, so a Python that ignored this file would fail the tests, not pass them.
+imports it too; nothing fires there (see below). tests/workflow/test_faults.py checks that each
+fault did fire, so a Python that ignored this file would fail the tests, not pass them.
 
-Where it strikes: inside the real output write. ``embedlab.atomic.atomic_output`` writes each
+Where it strikes: inside the real output write. ``embedlab.common.atomic.atomic_output`` writes each
 output under a temporary name and renames it with ``os.replace`` once the block that wrote it
 has finished. This module wraps ``os.replace``; the wrapper acts only on a rename whose source is
-``embedlab.atomic.temp_path_for(destination)``, i.e. an atomic output being published, and only
-when that temporary file is non-empty (the data has reached it). Any other rename passes through.
+``embedlab.common.atomic.temp_path_for(destination)``, i.e. an atomic output being published,
+and only when that temporary file is non-empty (the data has reached it). Any other rename
+passes through.
 
 How a job knows its rule: nothing is decided at import time. Snakemake writes a temporary copy
 of the rule's script whose preamble binds ``snakemake`` (a ``snakemake.script.Snakemake`` with
@@ -97,7 +98,7 @@ def _install(spec: str) -> None:
 
 def _publishing(src: object, dst: object) -> bool:
     """Whether this rename publishes an atomic output (its source is the temporary name)."""
-    atomic = sys.modules.get("embedlab.atomic")
+    atomic = sys.modules.get("embedlab.common.atomic")
     if atomic is None:
         return False
     try:

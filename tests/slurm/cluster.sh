@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# A real one-node SLURM cluster on this machine, for tests/test_slurm.py and for trying the
+# A real one-node SLURM cluster on this machine, for tests/workflow/test_slurm.py and for trying the
 # SLURM profile by hand. Needs root and Debian's slurm packages (22.05 on bookworm).
 #
 #   bash tests/slurm/cluster.sh install   tests/system-packages.sh: slurmctld slurmd slurm-client munge

@@ -6,11 +6,12 @@ from pathlib import Path
 
 from snakemake.exceptions import WorkflowError
 
-from embedlab.analogy import data_file
-from embedlab.config import check_config, given_keys, load_schema
-from embedlab.similarity import benchmark_file
-from embedlab.slurm_fit import query_nodes, request_of, unfit
-from embedlab.sources import ConfigError, reject_old_keys, vector_set
+from embedlab.analogy.answers import data_file
+from embedlab.common.config import check_config, given_keys, load_schema
+from embedlab.analogy.similarity import benchmark_file
+from embedlab.common.slurm_fit import query_nodes, request_of, unfit
+from embedlab.common.config import ConfigError
+from embedlab.vectors.sources import reject_old_keys, vector_set
 
 # --config strings typed as the schema says, defaults filled in, one short line per problem
 # (relative to this file, so that it is found when the workflow is used as a module)

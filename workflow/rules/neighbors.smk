@@ -3,12 +3,8 @@
 # top-k lists for the whole vocabulary; neighbors_merge (gather) combines them.
 
 
-from embedlab.neighbor_jobs import (
-    chunk_mem_mb,
-    chunk_runtime_min,
-    merge_mem_mb,
-    store_shape,
-)
+from embedlab.neighbors.jobs import chunk_mem_mb, chunk_runtime_min, merge_mem_mb
+from embedlab.vectors.store import store_shape
 
 
 rule neighbors_chunk:

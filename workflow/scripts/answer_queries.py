@@ -1,11 +1,10 @@
 """Rule answer_queries: each analogy query by 3CosAdd, 3CosMul and the lab's method."""
 
-from embedlab.analogy import answer_query, resolve_query
-from embedlab.html_tables import tsv_to_html
-from embedlab.joblog import job_log
-from embedlab.store import read_store
-from embedlab.tables import write_tsv
-from embedlab.vectors import unit_rows
+from embedlab.analogy.answers import answer_query, resolve_query, unit_rows
+from embedlab.common.html_tables import tsv_to_html
+from embedlab.common.joblog import job_log
+from embedlab.common.tables import write_tsv
+from embedlab.vectors.store import read_store
 
 with job_log(snakemake.log[0]) as log:
     store = read_store(snakemake.input.store)

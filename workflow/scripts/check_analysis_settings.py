@@ -2,11 +2,11 @@
 checked as soon as the item list exists (a user-set value the data cannot support stops the run
 here, before the VGG16 jobs finish)."""
 
-from embedlab.analysis_settings import check_settings
-from embedlab.html_tables import tsv_to_html
-from embedlab.image_datasets import read_items
-from embedlab.joblog import job_log
-from embedlab.tables import write_tsv
+from embedlab.common.html_tables import tsv_to_html
+from embedlab.common.joblog import job_log
+from embedlab.common.tables import write_tsv
+from embedlab.images.analysis.settings import check_settings
+from embedlab.images.datasets import read_items
 
 with job_log(snakemake.log[0]) as log:
     p = snakemake.params

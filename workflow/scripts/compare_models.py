@@ -1,16 +1,16 @@
 """Rule compare_models: every word-vector model of the run in one table, one figure, and the
 analogy answers side by side."""
 
-from embedlab.compare import (
+from embedlab.analogy.compare import (
     ModelFiles,
     analogy_protocol,
     answers_side_by_side,
     comparison_figure,
     comparison_rows,
 )
-from embedlab.html_tables import tsv_to_html
-from embedlab.joblog import job_log
-from embedlab.tables import write_tsv
+from embedlab.common.html_tables import tsv_to_html
+from embedlab.common.joblog import job_log
+from embedlab.common.tables import write_tsv
 
 with job_log(snakemake.log[0]) as log:
     p, i, o = snakemake.params, snakemake.input, snakemake.output

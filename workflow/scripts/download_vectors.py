@@ -1,7 +1,7 @@
 """Rule download_vectors: resumable, checked download of a word-vector file or zip archive."""
 
-from embedlab.acquire import Digest, download
-from embedlab.joblog import job_log
+from embedlab.common.downloads import Digest, download
+from embedlab.common.joblog import job_log
 
 with job_log(snakemake.log[0]) as log:
     p = snakemake.params

@@ -1,12 +1,11 @@
 """Rule evaluate_analogy_benchmark: the Google analogy benchmark, every section in one job."""
 
-from embedlab.analogy import evaluate_section, read_questions, summary_rows
-from embedlab.html_tables import tsv_to_html
-from embedlab.joblog import job_log
-from embedlab.plots import accuracy_bars
-from embedlab.store import read_store
-from embedlab.tables import write_tsv
-from embedlab.vectors import unit_rows
+from embedlab.analogy.answers import evaluate_section, read_questions, summary_rows, unit_rows
+from embedlab.common.html_tables import tsv_to_html
+from embedlab.common.joblog import job_log
+from embedlab.common.plots import accuracy_bars
+from embedlab.common.tables import write_tsv
+from embedlab.vectors.store import read_store
 
 with job_log(snakemake.log[0]) as log:
     p = snakemake.params

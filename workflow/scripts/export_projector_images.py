@@ -3,11 +3,11 @@ of each, and a sprite atlas of thumbnails, as a TensorBoard Projector folder."""
 
 from pathlib import Path
 
-from embedlab.embeddings_file import read_embeddings
-from embedlab.joblog import job_log
-from embedlab.projector import SPRITE_FILE, write_projector
-from embedlab.thumbnails import write_sprite
-from embedlab.tsne import pca_reduce
+from embedlab.common.joblog import job_log
+from embedlab.explore.projector import SPRITE_FILE, write_projector
+from embedlab.explore.thumbnails import write_sprite
+from embedlab.images.analysis.pca import pca_reduce
+from embedlab.images.embeddings import read_embeddings
 
 with job_log(snakemake.log[0]) as log:
     p = snakemake.params

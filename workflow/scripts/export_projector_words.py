@@ -1,8 +1,8 @@
 """Rule export_projector_words: the first N words of a store as a TensorBoard Projector folder."""
 
-from embedlab.joblog import job_log
-from embedlab.projector import write_projector
-from embedlab.store import read_store
+from embedlab.common.joblog import job_log
+from embedlab.explore.projector import write_projector
+from embedlab.vectors.store import read_store
 
 with job_log(snakemake.log[0]) as log:
     store = read_store(snakemake.input.store)

@@ -2,8 +2,9 @@
 
 from pathlib import Path
 
-from embedlab.acquire import Digest, extract, verify
-from embedlab.joblog import job_log
+from embedlab.common.downloads import Digest, verify
+from embedlab.common.joblog import job_log
+from embedlab.vectors.acquire import extract
 
 with job_log(snakemake.log[0]) as log:
     archive = Path(snakemake.input.archive)

@@ -1,9 +1,9 @@
 """Rule extract_vgg16: VGG16 features of one shard (a range of whole batches) of the images."""
 
-from embedlab.embeddings_file import extract_shard, shard_items
-from embedlab.image_datasets import read_items
-from embedlab.joblog import Progress, job_log
-from embedlab.vgg16 import build_extractor
+from embedlab.common.joblog import Progress, job_log
+from embedlab.images.datasets import read_items
+from embedlab.images.embeddings import extract_shard, shard_items
+from embedlab.images.vgg16 import build_extractor
 
 with job_log(snakemake.log[0]) as log:
     p = snakemake.params

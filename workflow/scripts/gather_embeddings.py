@@ -1,8 +1,8 @@
 """Rule gather_embeddings: join the extract_vgg16 shards into embeddings.h5 and skipped.tsv."""
 
-from embedlab.embeddings_file import gather_shards
-from embedlab.html_tables import tsv_to_html
-from embedlab.joblog import job_log
+from embedlab.common.html_tables import tsv_to_html
+from embedlab.common.joblog import job_log
+from embedlab.images.embeddings import gather_shards
 
 with job_log(snakemake.log[0]) as log:
     result = gather_shards(snakemake.input.shards, snakemake.output.h5, snakemake.output.skipped)

@@ -1,8 +1,8 @@
 """Rule get_mit67: MIT Indoor-67 images and the official split, downloaded or from local paths."""
 
-from embedlab.acquire import Digest
-from embedlab.image_datasets import acquire_mit67
-from embedlab.joblog import job_log
+from embedlab.common.downloads import Digest
+from embedlab.common.joblog import job_log
+from embedlab.images.datasets import acquire_mit67
 
 with job_log(snakemake.log[0]) as log:
     src = snakemake.params.sources

@@ -1,9 +1,9 @@
 """Rule kmeans_images: KMeans (k = classes) after PCA, scored with NMI and ARI."""
 
-from embedlab.analysis_settings import PCA_COMPONENTS, pca_components_for
-from embedlab.html_tables import json_to_html
-from embedlab.image_scores import kmeans_scores, load_analysis, write_json
-from embedlab.joblog import job_log
+from embedlab.common.html_tables import json_to_html
+from embedlab.common.joblog import job_log
+from embedlab.images.analysis.scores import kmeans_scores, load_analysis, write_json
+from embedlab.images.analysis.settings import PCA_COMPONENTS, pca_components_for
 
 with job_log(snakemake.log[0]) as log:
     p = snakemake.params

@@ -2,8 +2,8 @@
 
 from collections import Counter
 
-from embedlab.image_datasets import dataset_items, write_items
-from embedlab.joblog import job_log
+from embedlab.common.joblog import job_log
+from embedlab.images.datasets import dataset_items, write_items
 
 with job_log(snakemake.log[0]) as log:
     p = snakemake.params

@@ -5,10 +5,10 @@ from pathlib import Path
 
 import numpy as np
 
-from embedlab.joblog import job_log
-from embedlab.maps import image_map
-from embedlab.tables import read_tsv
-from embedlab.thumbnails import thumbnail_uri
+from embedlab.common.joblog import job_log
+from embedlab.common.tables import read_tsv
+from embedlab.explore.maps import image_map
+from embedlab.explore.thumbnails import thumbnail_uri
 
 with job_log(snakemake.log[0]) as log:
     rows = read_tsv(snakemake.input.tsv)

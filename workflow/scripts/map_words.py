@@ -1,13 +1,13 @@
 """Rule map_words: the interactive t-SNE map of the most frequent words, and the analogy
 queries as arrows on a PCA projection of their own words."""
 
-from embedlab.analogy import resolve_query
-from embedlab.analysis_settings import max_perplexity
-from embedlab.joblog import job_log
-from embedlab.maps import analogy_arrows, word_map
-from embedlab.store import read_store
-from embedlab.tables import read_tsv
-from embedlab.tsne import tsne_embed
+from embedlab.analogy.answers import resolve_query
+from embedlab.common.joblog import job_log
+from embedlab.common.tables import read_tsv
+from embedlab.explore.maps import analogy_arrows, word_map
+from embedlab.images.analysis.settings import max_perplexity
+from embedlab.images.analysis.tsne import tsne_embed
+from embedlab.vectors.store import read_store
 
 with job_log(snakemake.log[0]) as log:
     p = snakemake.params

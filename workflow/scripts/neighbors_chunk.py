@@ -3,9 +3,10 @@
 On the C kernel, or with TensorFlow when `neighbors.device` is `gpu` or the job was given a GPU
 (a `gpu` resource, e.g. from the profile's set-resources); only then is TensorFlow imported."""
 
-from embedlab.joblog import Progress, job_log
-from embedlab.neighbor_jobs import run_chunk, store_shape
-from embedlab.neighbors import chunk_pairs
+from embedlab.common.joblog import Progress, job_log
+from embedlab.neighbors.blocks import chunk_pairs
+from embedlab.neighbors.jobs import run_chunk
+from embedlab.vectors.store import store_shape
 
 with job_log(snakemake.log[0]) as log:
     p = snakemake.params

@@ -1,8 +1,8 @@
 """Rule neighbors_merge: combine the chunks' partial lists into exact top-k neighbour lists,
 one part at a time (memory holds two sets of lists, not all parts)."""
 
-from embedlab.joblog import job_log
-from embedlab.neighbor_jobs import merge_parts
+from embedlab.common.joblog import job_log
+from embedlab.neighbors.jobs import merge_parts
 
 with job_log(snakemake.log[0]) as log:
     p = snakemake.params

@@ -1,8 +1,8 @@
 """Rule parse_vectors: a word-vector file -> HDF5 store (same code as `embedlab convert`)."""
 
-from embedlab.acquire import Digest, verify
-from embedlab.convert import convert
-from embedlab.joblog import job_log
+from embedlab.common.downloads import Digest, verify
+from embedlab.common.joblog import job_log
+from embedlab.vectors.convert import convert
 
 # the reader's settings; the defaults are left to convert (GloVe text needs none of them)
 DEFAULTS = {"format": "auto", "limit": None, "unicode_errors": "strict"}

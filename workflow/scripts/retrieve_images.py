@@ -1,12 +1,12 @@
 """Rule retrieve_images: test images query the train images (cosine); precision@k per class and
 a thumbnail gallery of a few queries per class."""
 
-from embedlab.embeddings_file import read_embeddings
-from embedlab.html_tables import tsv_to_html
-from embedlab.image_scores import untrained_note
-from embedlab.joblog import job_log
-from embedlab.retrieval import pick_queries, precision_rows, search, write_gallery
-from embedlab.tables import write_tsv
+from embedlab.common.html_tables import tsv_to_html
+from embedlab.common.joblog import job_log
+from embedlab.common.tables import write_tsv
+from embedlab.explore.retrieval import pick_queries, precision_rows, search, write_gallery
+from embedlab.images.analysis.scores import untrained_note
+from embedlab.images.embeddings import read_embeddings
 
 with job_log(snakemake.log[0]) as log:
     p = snakemake.params

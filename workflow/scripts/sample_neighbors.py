@@ -1,9 +1,10 @@
 """Rule sample_neighbors: the neighbour lists of a few words, for the report."""
 
-from embedlab.html_tables import tsv_to_html
-from embedlab.joblog import job_log
-from embedlab.store import read_neighbors, read_store
-from embedlab.tables import neighbor_header, neighbor_rows, write_tsv
+from embedlab.common.html_tables import tsv_to_html
+from embedlab.common.joblog import job_log
+from embedlab.common.tables import write_tsv
+from embedlab.neighbors.tsv import neighbor_header, neighbor_rows
+from embedlab.vectors.store import read_neighbors, read_store
 
 with job_log(snakemake.log[0]) as log:
     store = read_store(snakemake.input.store)

@@ -1,11 +1,11 @@
 """Rule score_similarity: Spearman rho on WordSim353 / SimLex-999."""
 
-from embedlab.html_tables import tsv_to_html
-from embedlab.joblog import job_log
-from embedlab.similarity import evaluate, read_pairs
-from embedlab.store import read_store
-from embedlab.tables import write_tsv
-from embedlab.vectors import unit_rows
+from embedlab.analogy.answers import unit_rows
+from embedlab.analogy.similarity import evaluate, read_pairs
+from embedlab.common.html_tables import tsv_to_html
+from embedlab.common.joblog import job_log
+from embedlab.common.tables import write_tsv
+from embedlab.vectors.store import read_store
 
 with job_log(snakemake.log[0]) as log:
     store = read_store(snakemake.input.store)

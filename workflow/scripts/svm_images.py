@@ -4,13 +4,13 @@ most confused pairs and the confusion matrix."""
 
 import numpy as np
 
-from embedlab.analysis_settings import CV_FOLDS, cv_folds_for
-from embedlab.html_tables import json_to_html, tsv_to_html
-from embedlab.image_scores import load_analysis, svm_scores, write_json
-from embedlab.joblog import job_log
-from embedlab.plots import plot_confusion, titled
-from embedlab.svm_protocol import per_class_rows
-from embedlab.tables import write_tsv
+from embedlab.common.html_tables import json_to_html, tsv_to_html
+from embedlab.common.joblog import job_log
+from embedlab.common.plots import plot_confusion, titled
+from embedlab.common.tables import write_tsv
+from embedlab.images.analysis.scores import load_analysis, svm_scores, write_json
+from embedlab.images.analysis.settings import CV_FOLDS, cv_folds_for
+from embedlab.images.analysis.svm import per_class_rows
 
 with job_log(snakemake.log[0]) as log:
     p = snakemake.params

@@ -1,12 +1,13 @@
 """Rule tsne_images: seeded t-SNE map of the embeddings (on their first principal components),
 coloured by class; the coordinates also go to tsne.tsv for the interactive map."""
 
-from embedlab.analysis_settings import PERPLEXITY, perplexity_for, tsne_pca_for
-from embedlab.image_scores import load_analysis, write_json
-from embedlab.joblog import job_log
-from embedlab.plots import plot_tsne, titled
-from embedlab.tables import write_tsv
-from embedlab.tsne import method_for, pca_reduce, tsne_embed, tsne_record
+from embedlab.common.joblog import job_log
+from embedlab.common.plots import plot_tsne, titled
+from embedlab.common.tables import write_tsv
+from embedlab.images.analysis.pca import pca_reduce
+from embedlab.images.analysis.scores import load_analysis, write_json
+from embedlab.images.analysis.settings import PERPLEXITY, perplexity_for, tsne_pca_for
+from embedlab.images.analysis.tsne import method_for, tsne_embed, tsne_record
 
 with job_log(snakemake.log[0]) as log:
     p = snakemake.params

@@ -1,7 +1,7 @@
 """Rule write_digits: the offline image dataset, scikit-learn's digits as PNG class folders."""
 
-from embedlab.image_datasets import write_digits
-from embedlab.joblog import job_log
+from embedlab.common.joblog import job_log
+from embedlab.images.datasets import write_digits
 
 with job_log(snakemake.log[0]) as log:
     path = write_digits(

@@ -1,0 +1,2 @@
+"""The exploration stage (workflow/rules/explore.smk): interactive maps, the Embedding Projector
+folders, image retrieval and thumbnails."""

@@ -1,0 +1,238 @@
+"""The HTML report, opened in a real browser (headless Chromium): the report's app runs, every
+category shows, and every figure it shows is the pipeline's file and is drawn on the screen."""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+import re
+import time
+from pathlib import Path
+
+import pytest
+
+from embedlab.common.tables import read_tsv
+from tests.browser import assert_drawn_like, open_item, wait_for
+
+pytestmark = pytest.mark.slow
+
+
+def test_report_opens_with_every_figure(report: Path, tiny_finished: Path, browser) -> None:
+    """Each figure, opened through the report's own menus, is the pipeline's file (the same
+    bytes) and is drawn on the screen (what the browser shows looks like that file)."""
+    from selenium.webdriver.common.by import By
+
+    browser.get(report.as_uri())
+    # the report's app ran: the workflow description, with the config filled in, is on the page
+    body = wait_for(lambda: browser.find_element(By.TAG_NAME, "body").text)
+    wait_for(lambda: "reproducible pipeline" in browser.find_element(By.TAG_NAME, "body").text)
+    assert "glove.tiny.txt" in browser.find_element(By.TAG_NAME, "body").text, body
+
+    # (category, subcategory) -> the cells that name the figure's row, and the file it shows
+    expected = {
+        ("Word space", "Analogies"): (
+            ("glove.tiny", "Google benchmark (plot)"),
+            "results/analogy/glove.tiny/google.png",
+        ),
+        ("Image space", "t-SNE"): (("first",), "results/images/digits/analysis/first/tsne.png"),
+        ("Image space", "SVM confusion matrix"): (
+            ("all",),
+            "results/images/digits/analysis/all/confusion.png",
+        ),
+    }
+    for (category, subcategory), (cells, result) in expected.items():
+        open_item(browser, report, category, subcategory, cells)
+        image = wait_for(
+            lambda: [
+                e
+                for e in browser.find_elements(By.CSS_SELECTOR, "img[src^='data:image/png']")
+                if e.is_displayed()
+                and browser.execute_script(
+                    "return arguments[0].complete && arguments[0].naturalWidth", e
+                )
+            ]
+        )[0]
+        shown = image.get_attribute("src")
+        assert base64.b64decode(shown.split("base64,", 1)[1]) == (
+            (tiny_finished / result).read_bytes()
+        ), f"{category} / {subcategory}: the report shows another image than {result}"
+        assert_drawn_like(image.screenshot_as_png, image.rect, tiny_finished / result, result)
+    broken = browser.execute_script(
+        "return Array.from(document.images).filter(i => i.complete && i.naturalWidth === 0)"
+        ".map(i => i.src.slice(0, 60))"
+    )
+    assert broken == []
+
+
+def test_every_embedded_figure_decodes(report: Path, tiny_finished: Path) -> None:
+    from PIL import Image
+
+    html = report.read_text()
+    pngs = re.findall(
+        r'"data_uri": "data:image/png;charset=utf8;filename=[^;]*;base64,([^"]+)"', html
+    )
+    # google.png of each of the two models, their comparison, t-SNE and confusion plots of
+    # 'first' and 'all'
+    assert len(pngs) == 7
+    images = (tiny_finished / "results/images").rglob("*.png")
+    google = (tiny_finished / "results/analogy").glob("*/google.png")
+    files = [*google, tiny_finished / "results/comparison/models.png", *images]
+    assert len(files) == 7
+    embedded = sorted(base64.b64decode(data) for data in pngs)
+    assert embedded == sorted(f.read_bytes() for f in files)
+    for data in embedded:
+        Image.open(io.BytesIO(data)).verify()
+
+
+def test_every_table_shows_its_numbers_in_the_page(
+    report: Path, tiny_finished: Path, browser
+) -> None:
+    """Every table the report lists is an HTML table in the page (not a download), showing the
+    values of its result file: a known value of each is read from the rendered page."""
+    from selenium.webdriver.common.by import By
+
+    results = tiny_finished / "results"
+    queries = read_tsv(results / "analogy/glove.tiny/queries.tsv")[0]
+    google = {r["section"]: r for r in read_tsv(results / "analogy/glove.tiny/google.tsv")}
+    sample = read_tsv(results / "neighbors/glove.tiny.sample.tsv")[0]
+    similarity = read_tsv(results / "similarity/glove.tiny.tsv")[0]
+    analysis = results / "images/digits/analysis"
+    kmeans = json.loads((analysis / "first/kmeans.json").read_text())
+    svm = json.loads((analysis / "all/svm.json").read_text())
+    retrieval = read_tsv(results / "explore/images/digits/retrieval.tsv")
+    tables = {
+        ("Word space", "Analogies", ("glove.tiny", "analogy queries")): [
+            queries["query"], queries["word"], queries["score"]
+        ],
+        ("Word space", "Analogies", ("glove.tiny", "Google benchmark")): [
+            "total", google["total"]["accuracy"], google["semantic"]["correct"]
+        ],
+        ("Word space", "Nearest neighbours", ("glove.tiny", "sample words")): [
+            sample["word"], sample["neighbor_1"], sample["similarity_1"]
+        ],
+        ("Word space", "Word similarity", ("glove.tiny", "word similarity")): [
+            similarity["benchmark"], similarity["spearman"]
+        ],
+        ("Image space", "Embeddings", ("skipped files",)): ["reason", "(no rows)"],
+        ("Image space", "KMeans (NMI, ARI)", ("first",)): [f"{kmeans['nmi']:.4g}"],
+        ("Image space", "Linear SVM", ("all", "scores")): [f"{svm['accuracy']:.4g}"],
+        ("Image space", "Linear SVM", ("all", "per-class accuracy")): ["most_often_taken_for"],
+        ("Image space", "Linear SVM", ("all", "most confused pairs")): ["fraction_of_true"],
+        ("Exploration", "Image retrieval", ("precision@k per class",)): [
+            "(mean of classes)", retrieval[-1]["precision_at_k"]
+        ],
+        ("Image space", "Settings", ("analysis settings",)): ["analysis.tsne.perplexity"],
+    }  # fmt: skip
+    for (category, subcategory, cells), values in tables.items():
+        open_item(browser, report, category, subcategory, cells)
+        frame = wait_for(
+            lambda: [f for f in browser.find_elements(By.TAG_NAME, "iframe") if f.is_displayed()]
+        )[0]
+        browser.switch_to.frame(frame)
+        try:
+            text = wait_for(lambda: browser.find_element(By.TAG_NAME, "table").text)
+            page = browser.find_element(By.TAG_NAME, "body").text
+        finally:
+            browser.switch_to.default_content()
+        for value in values:
+            assert value in page, f"{category} / {subcategory} / {cells}: {value!r} not in {text!r}"
+
+
+# --- exploration: the interactive maps and the retrieval gallery --------------------------------
+
+# the screen position of the first point of a bokeh page's figure (BokehJS's own scales)
+FIRST_POINT = """
+const views = [];
+function walk(v) { views.push(v); for (const c of (v.child_views ?? [])) walk(c); }
+for (const root of Object.values(Bokeh.index)) walk(root);
+const figure = views.find(v => v.model.type == "Figure");
+const glyphs = figure.model.renderers.find(r => r.data_source && r.data_source.data.x?.length);
+const box = figure.el.getBoundingClientRect();
+return [box.left + figure.frame.x_scale.compute(glyphs.data_source.data.x[0]),
+        box.top + figure.frame.y_scale.compute(glyphs.data_source.data.y[0])];
+"""
+# every tooltip on screen (bokeh draws them in shadow roots): its text and its images' widths
+TOOLTIPS = """
+const found = [];
+function scan(root) {
+  for (const el of root.querySelectorAll("*")) {
+    if (el.classList?.contains("embedlab-tip")) found.push(el);
+    if (el.shadowRoot) scan(el.shadowRoot);
+  }
+}
+scan(document);
+return found.filter(e => e.getBoundingClientRect().width > 0)
+  .map(e => [e.innerText, [...e.querySelectorAll("img")].map(i => i.complete && i.naturalWidth)]);
+"""
+
+
+def hover_first_point(browser) -> list:
+    """Inside the report's frame showing a bokeh page: move the mouse onto the first point and
+    return the tooltips that show."""
+    from selenium.webdriver.common.by import By
+
+    frame = wait_for(
+        lambda: [f for f in browser.find_elements(By.TAG_NAME, "iframe") if f.is_displayed()]
+    )[0]
+    offset = frame.rect
+    browser.switch_to.frame(frame)
+    try:
+        wait_for(lambda: browser.execute_script("return window.Bokeh?.index && "
+                                                "Object.keys(Bokeh.index).length"), 30)  # fmt: skip
+        time.sleep(1)  # the first paint
+        assert browser.execute_script(TOOLTIPS) == []
+        x, y = browser.execute_script(FIRST_POINT)
+        browser.switch_to.default_content()
+        browser.execute_cdp_cmd(
+            "Input.dispatchMouseEvent",
+            {"type": "mouseMoved", "x": offset["x"] + x, "y": offset["y"] + y},
+        )
+        browser.switch_to.frame(frame)
+        return wait_for(lambda: browser.execute_script(TOOLTIPS))
+    finally:
+        browser.switch_to.default_content()
+
+
+def test_interactive_maps_show_a_tooltip_on_hover(
+    zip_report: Path, tiny_finished: Path, browser
+) -> None:
+    """Hovering over a point of the image map shows that image's thumbnail (loaded), class and
+    file; over the word map, the word."""
+    tsv = read_tsv(tiny_finished / "results/images/digits/analysis/all/tsne.tsv")
+    first_class = sorted({r["class"] for r in tsv})[0]
+    first_file = next(r["path"] for r in tsv if r["class"] == first_class)
+    open_item(browser, zip_report, "Exploration", "Interactive maps", ("images", "digits"))
+    ((text, widths),) = hover_first_point(browser)
+    assert text.split("\n") == [first_class, first_file]
+    assert widths and all(w > 0 for w in widths), "the thumbnail did not load"
+
+    open_item(browser, zip_report, "Exploration", "Interactive maps", ("words", "glove.tiny"))
+    tips = hover_first_point(browser)
+    assert [t for t, _ in tips] == ["the (rank 1)"]  # the most frequent word, drawn first
+
+
+@pytest.mark.parametrize("form", ["html", "zip"])
+def test_retrieval_gallery_loads_every_thumbnail(request, form: str, browser) -> None:
+    from selenium.webdriver.common.by import By
+
+    page = request.getfixturevalue("report" if form == "html" else "zip_report")
+    open_item(browser, page, "Exploration", "Image retrieval", ("gallery",))
+    frame = wait_for(
+        lambda: [f for f in browser.find_elements(By.TAG_NAME, "iframe") if f.is_displayed()]
+    )[0]
+    browser.switch_to.frame(frame)
+    try:
+        images = wait_for(lambda: browser.find_elements(By.TAG_NAME, "img"))
+        loaded = wait_for(
+            lambda: browser.execute_script(
+                "const all = [...document.images];"
+                "return all.every(i => i.complete) && all.map(i => i.naturalWidth)"
+            )
+        )
+        captions = browser.find_element(By.TAG_NAME, "body").text
+    finally:
+        browser.switch_to.default_content()
+    assert len(images) == 10 * (1 + 5)  # one query per class and its 5 hits
+    assert all(w > 0 for w in loaded), loaded
+    assert "query: 0" in captions and "query: 9" in captions
