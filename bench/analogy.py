@@ -52,8 +52,10 @@ def main() -> None:
         f"ours: median {ours_s:.2f} s of {args.repeat} (min {min(times):.2f}, max {max(times):.2f})"
     )
     for r in rows[-3:]:
-        print(f"  {r['section']:<10} {r['correct']:>5}/{r['seen']:<5} of {r['questions']:<5} "
-              f"{100 * r['accuracy']:.2f} %")  # fmt: skip
+        print(
+            f"  {r['section']:<10} {r['correct']:>5}/{r['seen']:<5} of {r['questions']:<5} "
+            f"{100 * r['accuracy']:.2f} %"
+        )
     if args.skip_gensim:
         return
     from gensim.models import KeyedVectors

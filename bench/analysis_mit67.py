@@ -68,12 +68,28 @@ def e2e(repeat: int, scratch: Path) -> None:
         load = os.getloadavg()[0]
         start = time.perf_counter()
         out = subprocess.run(
-            [str(Path(sys.executable).parent / "snakemake"), "--snakefile", str(ROOT / "Snakefile"),
-             "--directory", str(work), "--configfile", str(config), "--cores", "2",
-             "--forcerun", *(f"{job}_images" for job in JOBS), "--allowed-rules",
-             *(f"{job}_images" for job in JOBS), "--", *targets],
-            capture_output=True, text=True, env=env, check=False,
-        )  # fmt: skip
+            [
+                str(Path(sys.executable).parent / "snakemake"),
+                "--snakefile",
+                str(ROOT / "Snakefile"),
+                "--directory",
+                str(work),
+                "--configfile",
+                str(config),
+                "--cores",
+                "2",
+                "--forcerun",
+                *(f"{job}_images" for job in JOBS),
+                "--allowed-rules",
+                *(f"{job}_images" for job in JOBS),
+                "--",
+                *targets,
+            ],
+            capture_output=True,
+            text=True,
+            env=env,
+            check=False,
+        )
         wall = time.perf_counter() - start
         if out.returncode:
             raise SystemExit(out.stdout[-3000:] + out.stderr[-3000:])
@@ -87,8 +103,11 @@ def e2e(repeat: int, scratch: Path) -> None:
             for job in JOBS
         }
         walls.append(wall)
-        print(f"run {run + 1}: {wall:.1f} s wall (load before {load:.2f}); jobs: "
-              + ", ".join(f"{j} {t:.1f} s" for j, t in jobs.items()), flush=True)  # fmt: skip
+        print(
+            f"run {run + 1}: {wall:.1f} s wall (load before {load:.2f}); jobs: "
+            + ", ".join(f"{j} {t:.1f} s" for j, t in jobs.items()),
+            flush=True,
+        )
     print(f"median of {repeat}: {statistics.median(walls):.1f} s ({cpu()})")
 
 
@@ -139,8 +158,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--scratch", type=Path, default=None)
     parser.add_argument("--skip-libsvm", action="store_true")
-    parser.add_argument("--datasets", nargs="+", choices=("digits", "synthetic"),
-                        default=["digits", "synthetic"])  # fmt: skip
+    parser.add_argument(
+        "--datasets", nargs="+", choices=("digits", "synthetic"), default=["digits", "synthetic"]
+    )
     args = parser.parse_args(argv)
     if args.what == "solvers":
         solvers(args.skip_libsvm, args.datasets)

@@ -95,8 +95,10 @@ def main(argv: list[str] | None = None) -> int:
     x, labels, split = fc2_like(args.n, args.classes, seed=args.seed)
     args.folder.mkdir(parents=True, exist_ok=True)
     path = write_embeddings(args.folder, x, labels, split)
-    print(f"{path}: {x.shape[0]} x {x.shape[1]}, {args.classes} classes, "
-          f"{(x == 0).mean():.0%} zeros, {time.perf_counter() - start:.1f} s")  # fmt: skip
+    print(
+        f"{path}: {x.shape[0]} x {x.shape[1]}, {args.classes} classes, "
+        f"{(x == 0).mean():.0%} zeros, {time.perf_counter() - start:.1f} s"
+    )
     return 0
 
 

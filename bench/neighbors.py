@@ -112,9 +112,19 @@ def snakemake_run(store: Path, work: Path, chunks: int, k: int) -> tuple[float, 
     shutil.copy2(store, dest)
     overlay = work / "bench.yaml"  # numbers in a file keep their type (--config gives strings)
     overlay.write_text(f"neighbors: {{chunks: {chunks}, k: {k}}}\n")
-    cmd = [str(Path(sys.executable).parent / "snakemake"), "--snakefile", str(ROOT / "Snakefile"),
-           "--directory", str(work), "--configfile", str(ROOT / "config/config.yaml"),
-           str(overlay), "--cores", "2", f"results/neighbors/{name}.h5"]  # fmt: skip
+    cmd = [
+        str(Path(sys.executable).parent / "snakemake"),
+        "--snakefile",
+        str(ROOT / "Snakefile"),
+        "--directory",
+        str(work),
+        "--configfile",
+        str(ROOT / "config/config.yaml"),
+        str(overlay),
+        "--cores",
+        "2",
+        f"results/neighbors/{name}.h5",
+    ]
     start = time.perf_counter()
     done = subprocess.run(cmd, capture_output=True, text=True)
     seconds = time.perf_counter() - start
@@ -179,20 +189,24 @@ def main_bench(args: argparse.Namespace) -> None:
         runs.append(seconds)
         chunk_s = [j["s"] for j in jobs if j["job"].startswith("neighbors_chunk")]
         merge = [j for j in jobs if j["job"].startswith("neighbors_merge")]
-        print(f"  run {r + 1}: {seconds:.1f} s end to end; chunk jobs "
-              f"{', '.join(f'{s:.1f}' for s in chunk_s)} s "
-              f"({flops / args.chunks / statistics.median(chunk_s) / 1e9:.0f} GFLOP/s each); "
-              f"merge {merge[0]['s']:.1f} s, {merge[0]['max_rss']:.0f} MB; {load_line()}",
-              flush=True)  # fmt: skip
+        print(
+            f"  run {r + 1}: {seconds:.1f} s end to end; chunk jobs "
+            f"{', '.join(f'{s:.1f}' for s in chunk_s)} s "
+            f"({flops / args.chunks / statistics.median(chunk_s) / 1e9:.0f} GFLOP/s each); "
+            f"merge {merge[0]['s']:.1f} s, {merge[0]['max_rss']:.0f} MB; {load_line()}",
+            flush=True,
+        )
     ours = statistics.median(runs)
     after = gemm_peak()  # the load may have changed: the higher peak gives the stricter floor
     print(f"float32 GEMM peak again after the runs: {after:.0f} GFLOP/s", flush=True)
     peak = max(peak, after)
     floor = flops / (peak * 1e9)
-    print(f"ours, end to end through Snakemake ({args.chunks} chunk jobs + merge, 2 cores), "
-          f"median of {len(runs)}: {ours:.1f} s (min {min(runs):.1f}, max {max(runs):.1f}), "
-          f"{flops / ours / 1e9:.0f} GFLOP/s overall, "
-          f"{100 * flops / ours / 1e9 / peak:.0f} % of the GEMM peak")  # fmt: skip
+    print(
+        f"ours, end to end through Snakemake ({args.chunks} chunk jobs + merge, 2 cores), "
+        f"median of {len(runs)}: {ours:.1f} s (min {min(runs):.1f}, max {max(runs):.1f}), "
+        f"{flops / ours / 1e9:.0f} GFLOP/s overall, "
+        f"{100 * flops / ours / 1e9 / peak:.0f} % of the GEMM peak"
+    )
     print(
         f"compute floor N^2 d / peak = {flops:.2e} / {peak:.0f} GFLOP/s = {floor:.1f} s; "
         f"ours / floor = {ours / floor:.2f}",
@@ -224,8 +238,21 @@ def synthetic_store(scratch: Path, n: int, d: int, seed: int) -> Path:
         return path
     generator = ROOT / "bench/synthetic_vectors.py"
     if generator.exists():
-        subprocess.run([sys.executable, str(generator), "--words", str(n), "--dim", str(d),
-                        "--seed", str(seed), "--store", str(path)], check=True)  # fmt: skip
+        subprocess.run(
+            [
+                sys.executable,
+                str(generator),
+                "--words",
+                str(n),
+                "--dim",
+                str(d),
+                "--seed",
+                str(seed),
+                "--store",
+                str(path),
+            ],
+            check=True,
+        )
         return path
     from embedlab.vectors.store import write_store
 
@@ -270,16 +297,31 @@ def fake_parts(scratch: Path, chunks: int, seed: int) -> None:
 
 
 def child(kind: str, store: Path, scratch: Path, chunks: int, k: int) -> dict[str, float]:
-    cmd = [sys.executable, __file__, "--child-job", kind, str(store), "--scratch", str(scratch),
-           "--chunks", str(chunks), "-k", str(k)]  # fmt: skip
+    cmd = [
+        sys.executable,
+        __file__,
+        "--child-job",
+        kind,
+        str(store),
+        "--scratch",
+        str(scratch),
+        "--chunks",
+        str(chunks),
+        "-k",
+        str(k),
+    ]
     out = subprocess.run(cmd, capture_output=True, text=True)
     if out.returncode:
         sys.exit(f"{kind} failed:\n{out.stderr[-3000:]}")
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-SHAPES = [("glove.6B.300d", 400_000), ("glove.42B.300d", 1_917_494),
-          ("glove.840B.300d", 2_196_017), ("GoogleNews", 3_000_000)]  # fmt: skip
+SHAPES = [
+    ("glove.6B.300d", 400_000),
+    ("glove.42B.300d", 1_917_494),
+    ("glove.840B.300d", 2_196_017),
+    ("GoogleNews", 3_000_000),
+]
 
 
 def plan(rate: float, bytes_per_word: float, k: int, dim: int = 300) -> None:
@@ -289,8 +331,10 @@ def plan(rate: float, bytes_per_word: float, k: int, dim: int = 300) -> None:
     from embedlab.neighbors.jobs import chunk_mem_mb, merge_mem_mb
 
     print(f"plan at {rate / 1e9:.0f} GFLOP/s per job (1 core):")
-    print("| vectors | words x dim | core-hours | chunks | per chunk job | chunk job memory "
-          "| merge memory | partial files |")  # fmt: skip
+    print(
+        "| vectors | words x dim | core-hours | chunks | per chunk job | chunk job memory "
+        "| merge memory | partial files |"
+    )
     for name, n in SHAPES:
         seconds = float(n) * n * dim / rate
         most = int(16e9 // (bytes_per_word * n))
@@ -315,15 +359,21 @@ def main_scale(args: argparse.Namespace) -> None:
     print(f"float32 GEMM peak (NumPy matmul 8192^3, median of 3): {peak:.0f} GFLOP/s", flush=True)
     job = child("chunk", store, scratch, chunks, k)
     flops = float(n) * n * d / chunks
-    print(f"chunk 0 of {chunks}, 1 thread: {job['seconds']:.1f} s "
-          f"({flops / job['seconds'] / 1e9:.0f} GFLOP/s), peak RSS {job['max_rss_mb']:.0f} MB "
-          f"(chunk_mem_mb: {chunk_mem_mb(n, d, k, 1)} MB); {load_line()}", flush=True)  # fmt: skip
+    print(
+        f"chunk 0 of {chunks}, 1 thread: {job['seconds']:.1f} s "
+        f"({flops / job['seconds'] / 1e9:.0f} GFLOP/s), peak RSS {job['max_rss_mb']:.0f} MB "
+        f"(chunk_mem_mb: {chunk_mem_mb(n, d, k, 1)} MB); {load_line()}",
+        flush=True,
+    )
     fake_parts(scratch, chunks, args.seed)
     part_bytes = sum(p.stat().st_size for p in (scratch / "parts").glob("chunk_*.h5"))
     merge = child("merge", store, scratch, chunks, k)
-    print(f"merge of {chunks} parts ({part_bytes / 1e9:.2f} GB together): "
-          f"{merge['seconds']:.1f} s, peak RSS {merge['max_rss_mb']:.0f} MB "
-          f"(merge_mem_mb: {merge_mem_mb(n, k)} MB); {load_line()}", flush=True)  # fmt: skip
+    print(
+        f"merge of {chunks} parts ({part_bytes / 1e9:.2f} GB together): "
+        f"{merge['seconds']:.1f} s, peak RSS {merge['max_rss_mb']:.0f} MB "
+        f"(merge_mem_mb: {merge_mem_mb(n, k)} MB); {load_line()}",
+        flush=True,
+    )
     core_h = job["seconds"] * chunks / 3600
     print(
         f"all {chunks} chunk jobs: {core_h:.1f} core-hours at this chunk's speed; "

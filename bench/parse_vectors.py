@@ -108,8 +108,19 @@ def ensure(scratch: Path, case: str) -> Path:
     path = scratch / f"synthetic.{n}x{d}.{ext}"
     if not path.exists():
         flag = "--text" if ext == "txt" else "--binary"
-        subprocess.run([sys.executable, str(HERE / "synthetic_vectors.py"), "--words", str(n),
-                        "--dim", str(d), flag, str(path)], check=True)  # fmt: skip
+        subprocess.run(
+            [
+                sys.executable,
+                str(HERE / "synthetic_vectors.py"),
+                "--words",
+                str(n),
+                "--dim",
+                str(d),
+                flag,
+                str(path),
+            ],
+            check=True,
+        )
     return path
 
 
@@ -129,8 +140,10 @@ def main() -> None:
         path = ensure(args.scratch, case)
         n, d, _ = CASES[case]
         matrix_mb = n * d * 4 / 2**20
-        print(f"\n{case}: {path} ({path.stat().st_size / 1e9:.2f} GB), {n:,} x {d}, "
-              f"float32 matrix {matrix_mb:,.0f} MB; {load_line()}")  # fmt: skip
+        print(
+            f"\n{case}: {path} ({path.stat().st_size / 1e9:.2f} GB), {n:,} x {d}, "
+            f"float32 matrix {matrix_mb:,.0f} MB; {load_line()}"
+        )
         results: dict[str, list[dict]] = {}
         # in turns, so that a change in the machine's load touches both
         for i in range(max(args.repeat, args.gensim_repeat)):

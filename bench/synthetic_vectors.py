@@ -110,8 +110,11 @@ def main() -> None:
     args = ap.parse_args()
     if not (args.text or args.binary or args.store):
         sys.exit("nothing to write: give --text, --binary and/or --store")
-    for path, write in ((args.text, write_text), (args.binary, write_binary),
-                        (args.store, write_store_file)):  # fmt: skip
+    for path, write in (
+        (args.text, write_text),
+        (args.binary, write_binary),
+        (args.store, write_store_file),
+    ):
         if path:
             tmp = path.with_name(path.name + ".partial")
             write(tmp, args.words, args.dim, args.seed)

@@ -100,9 +100,14 @@ def ours(extractor: Any, root: Path, names: list[str], batch_size: int, work: Pa
 
     items = [(name, "x", "train") for name in names]
     shard = extract_shard(
-        items, work / "shard.h5", root=root, extractor=extractor, batch_size=batch_size,
-        shards=1, shard=0,
-    )  # fmt: skip
+        items,
+        work / "shard.h5",
+        root=root,
+        extractor=extractor,
+        batch_size=batch_size,
+        shards=1,
+        shard=0,
+    )
     out = work / "embeddings.h5"
     gather_shards([shard.path], out, work / "skipped.tsv")
     return out

@@ -27,9 +27,15 @@ def _convert(args: argparse.Namespace) -> int:
     from embedlab.vectors.convert import convert
 
     summary = convert(
-        args.text, args.store, dim=args.dim, on_bad_line=args.on_bad_line, threads=args.threads,
-        format=args.format, limit=args.limit, unicode_errors=args.unicode_errors,
-    )  # fmt: skip
+        args.text,
+        args.store,
+        dim=args.dim,
+        on_bad_line=args.on_bad_line,
+        threads=args.threads,
+        format=args.format,
+        limit=args.limit,
+        unicode_errors=args.unicode_errors,
+    )
     print(
         f"{args.store}: {summary.n_words:,} words x {summary.dim} from {summary.format} "
         f"({summary.detected}); "

@@ -39,8 +39,14 @@ def test_tsne_titles_fit(tmp_path: Path) -> None:
     rng = np.random.default_rng(0)
     labels = np.array([f"digit_{i % 10}" for i in range(200)])
     title = titled("t-SNE of 200 images, perplexity 30\nopenTSNE 1.0.4, Barnes-Hut", NOTES)
-    plot_tsne(rng.normal(size=(200, 2)), labels, sorted(set(labels)), title,
-              tmp_path / "t.png", tmp_path / "t.svg")  # fmt: skip
+    plot_tsne(
+        rng.normal(size=(200, 2)),
+        labels,
+        sorted(set(labels)),
+        title,
+        tmp_path / "t.png",
+        tmp_path / "t.svg",
+    )
     assert margins_are_blank(tmp_path / "t.png")
 
 

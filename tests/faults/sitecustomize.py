@@ -59,8 +59,9 @@ def _install(spec: str) -> None:
     mode, _, rest = spec.partition(":")
     rule, _, path = rest.partition(":")
     if mode not in ("fail", "fail-once", "block") or not rule or (mode != "fail") != bool(path):
-        raise SystemExit(f"{VARIABLE}={spec!r}: expected fail:RULE, fail-once:RULE:PATH, "
-                         "or block:RULE:PATH")  # fmt: skip
+        raise SystemExit(
+            f"{VARIABLE}={spec!r}: expected fail:RULE, fail-once:RULE:PATH, or block:RULE:PATH"
+        )
     real_replace = os.replace
 
     def replace(src, dst, *args, **kwargs):  # type: ignore[no-untyped-def]

@@ -73,8 +73,14 @@ def run_analysis(h5: Path, out: Path, n_labels: int | None, perplexity: float, s
     data, classes, note = inp.data, inp.classes, inp.untrained
     common = {"weights": data.weights, "note": note}
     result = tsne_embed(data.embeddings, perplexity, seed)
-    plot_tsne(result.coords, data.labels, classes, titled("t-SNE", note), out / "tsne.png",
-              out / "tsne.svg")  # fmt: skip
+    plot_tsne(
+        result.coords,
+        data.labels,
+        classes,
+        titled("t-SNE", note),
+        out / "tsne.png",
+        out / "tsne.svg",
+    )
     record = tsne_record(result, data.embeddings.shape[1], classes)
     write_json({**record, **common}, out / "tsne.json")
     scores = kmeans_scores(data.embeddings, data.labels, seed, 100)
@@ -85,9 +91,16 @@ def run_analysis(h5: Path, out: Path, n_labels: int | None, perplexity: float, s
 
 
 FILES = sorted(
-    ["tsne.png", "tsne.svg", "tsne.json", "kmeans.json", "svm.json", "confusion.png",
-     "confusion.svg"]
-)  # fmt: skip
+    [
+        "tsne.png",
+        "tsne.svg",
+        "tsne.json",
+        "kmeans.json",
+        "svm.json",
+        "confusion.png",
+        "confusion.svg",
+    ]
+)
 
 
 def svg_texts(path: Path) -> list[str]:
@@ -133,8 +146,9 @@ def test_load_analysis_keeps_the_rows_of_the_first_classes_in_file_order(tmp_pat
     assert np.array_equal(data.embeddings, x[order][keep])
     assert data.labels.tolist() == labels[order][keep].tolist()
     assert data.split.tolist() == split[order][keep].tolist()
-    assert data.paths.tolist() == [f"{lab}/{i}.jpg" for i, lab in enumerate(labels[order])
-                                   if lab in CLASSES[:2]]  # fmt: skip
+    assert data.paths.tolist() == [
+        f"{lab}/{i}.jpg" for i, lab in enumerate(labels[order]) if lab in CLASSES[:2]
+    ]
     everything = load_analysis(h5, None)
     assert everything.classes == CLASSES and len(everything.data.labels) == 30
     # a default n_labels above the classes present adapts (and says so); a user-set one stops

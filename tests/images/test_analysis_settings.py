@@ -49,16 +49,25 @@ def test_values_the_data_support_are_used_as_given() -> None:
 @pytest.mark.parametrize(
     ("key", "settings", "message"),
     [
-        (N_LABELS, {"n_labels": 5},
-         "analysis.n_labels = 5: the data hold only 3 classes. Set it to at most 3"),
-        (PERPLEXITY, {"perplexity": 30},
-         "analysis.tsne.perplexity = 30: too large for the 16 images of the 'first' subset "
-         "(at most 5"),
-        (PCA_COMPONENTS, {"pca_components": 100},
-         "analysis.pca_components = 100: the 'first' subset has 16 images "
-         "(at most 16 components)"),
+        (
+            N_LABELS,
+            {"n_labels": 5},
+            "analysis.n_labels = 5: the data hold only 3 classes. Set it to at most 3",
+        ),
+        (
+            PERPLEXITY,
+            {"perplexity": 30},
+            "analysis.tsne.perplexity = 30: too large for the 16 images of the 'first' subset "
+            "(at most 5",
+        ),
+        (
+            PCA_COMPONENTS,
+            {"pca_components": 100},
+            "analysis.pca_components = 100: the 'first' subset has 16 images "
+            "(at most 16 components)",
+        ),
     ],
-)  # fmt: skip
+)
 def test_a_user_set_value_the_data_cannot_support_names_the_key(key, settings, message) -> None:
     values = {"n_labels": 2, "perplexity": 3, "pca_components": 10} | settings
     with pytest.raises(SettingError) as error:

@@ -42,8 +42,9 @@ print(json.dumps({"rss_mb": int(hwm) / 1024, "tensorflow": "tensorflow" in sys.m
 
 
 def job(*args: object) -> dict:
-    out = subprocess.run([sys.executable, "-c", JOB, *map(str, args)], capture_output=True,
-                         text=True, check=True)  # fmt: skip
+    out = subprocess.run(
+        [sys.executable, "-c", JOB, *map(str, args)], capture_output=True, text=True, check=True
+    )
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
@@ -85,9 +86,20 @@ def test_merge_streams_the_parts(stores, tmp_path) -> None:
     for c in range(chunks):  # parts of the real size and layout, each changing the result
         keys = -np.sort(-rng.random((n, k), dtype=np.float32), axis=1)
         index = rng.integers(0, n, (n, k), dtype=np.int32)
-        write_neighbors(tmp_path / f"chunk_{c}.h5", index, keys,
-                        {"chunk": c, "chunks": chunks, "k": k, "metric": "cosine",
-                         "block": BLOCK, "n_words": n, "scores": "keys"})  # fmt: skip
+        write_neighbors(
+            tmp_path / f"chunk_{c}.h5",
+            index,
+            keys,
+            {
+                "chunk": c,
+                "chunks": chunks,
+                "k": k,
+                "metric": "cosine",
+                "block": BLOCK,
+                "n_words": n,
+                "scores": "keys",
+            },
+        )
         all_keys.append(keys)
     measured = job("merge", store, tmp_path, chunks, k, 1)
     assert measured["rss_mb"] <= merge_mem_mb(n, k), measured
@@ -103,8 +115,14 @@ def test_merge_refuses_parts_of_another_split(stores, tmp_path) -> None:
     run_chunk(store, tmp_path / "a.h5", 0, 40, 5, "cosine")  # a split into 40 parts, not 2
     run_chunk(store, tmp_path / "b.h5", 1, 40, 5, "cosine")
     with pytest.raises(ValueError, match=r"a\.h5 was computed with other settings.*'chunks': 40"):
-        merge_parts(store, [tmp_path / "a.h5", tmp_path / "b.h5"], tmp_path / "m.h5",
-                    tmp_path / "m.tsv", 5, "cosine")  # fmt: skip
+        merge_parts(
+            store,
+            [tmp_path / "a.h5", tmp_path / "b.h5"],
+            tmp_path / "m.h5",
+            tmp_path / "m.tsv",
+            5,
+            "cosine",
+        )
     assert not (tmp_path / "m.h5").exists() and not (tmp_path / "m.tsv").exists()
 
 

@@ -88,8 +88,9 @@ def test_the_store_equals_gensim_and_records_the_format(tmp_path: Path) -> None:
     )
 
 
-def write_binary(path: Path, entries: list[tuple[bytes, list[float]]], header: bytes,
-                 newline: bool = True) -> Path:  # fmt: skip
+def write_binary(
+    path: Path, entries: list[tuple[bytes, list[float]]], header: bytes, newline: bool = True
+) -> Path:
     body = b"".join(
         word + b" " + struct.pack(f"<{len(v)}f", *v) + (b"\n" if newline else b"")
         for word, v in entries

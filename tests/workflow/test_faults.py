@@ -57,8 +57,14 @@ def temporary_files(work: Path) -> list[Path]:
 def test_a_job_that_fails_once_is_retried(copy: Path, tiny_finished: Path, tmp_path: Path) -> None:
     marker = tmp_path / "failed-once"
     queries = "results/analogy/glove.tiny/queries.tsv"
-    out = run(copy, "--forcerun", "answer_queries", "--retries", "1",
-              fault=f"fail-once:answer_queries:{marker}")  # fmt: skip
+    out = run(
+        copy,
+        "--forcerun",
+        "answer_queries",
+        "--retries",
+        "1",
+        fault=f"fail-once:answer_queries:{marker}",
+    )
     text = out.stdout + out.stderr
     assert out.returncode == 0, text
     # the first attempt failed inside its write, after the data had reached the temporary file
@@ -72,8 +78,15 @@ def test_a_job_that_fails_once_is_retried(copy: Path, tiny_finished: Path, tmp_p
 def test_a_job_that_keeps_failing_stops_the_run(copy: Path) -> None:
     # --keep-incomplete: Snakemake keeps whatever a failed job left, so only the job's own atomic
     # writing keeps a half-written output away
-    out = run(copy, "--forcerun", "neighbors_merge", "--retries", "1", "--keep-incomplete",
-              fault="fail:neighbors_merge")  # fmt: skip
+    out = run(
+        copy,
+        "--forcerun",
+        "neighbors_merge",
+        "--retries",
+        "1",
+        "--keep-incomplete",
+        fault="fail:neighbors_merge",
+    )
     text = out.stdout + out.stderr
     assert out.returncode != 0
     assert "logs/neighbors/neighbors_merge_glove.tiny.log" in text

@@ -178,8 +178,12 @@ def hover_first_point(browser) -> list:
     offset = frame.rect
     browser.switch_to.frame(frame)
     try:
-        wait_for(lambda: browser.execute_script("return window.Bokeh?.index && "
-                                                "Object.keys(Bokeh.index).length"), 30)  # fmt: skip
+        wait_for(
+            lambda: browser.execute_script(
+                "return window.Bokeh?.index && Object.keys(Bokeh.index).length"
+            ),
+            30,
+        )
         time.sleep(1)  # the first paint
         assert browser.execute_script(TOOLTIPS) == []
         x, y = browser.execute_script(FIRST_POINT)

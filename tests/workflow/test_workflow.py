@@ -113,8 +113,11 @@ def test_tiny_config_end_to_end(tiny_finished: Path) -> None:
     assert sample["king"]["neighbor_1"] == "prince"
 
     queries = read_tsv(workdir / "results/analogy/glove.tiny/queries.tsv")
-    first = {r["method"]: r["word"] for r in queries if r["query"] == "king - man + woman"
-             and r["rank"] == "1"}  # fmt: skip
+    first = {
+        r["method"]: r["word"]
+        for r in queries
+        if r["query"] == "king - man + woman" and r["rank"] == "1"
+    }
     assert first == {"3CosAdd": "queen", "3CosMul": "queen", "lab": "king"}
     unknown = [r for r in queries if r["query"].endswith("unknownword")]
     assert len(unknown) == 3 and all(r["note"] == "not in vocabulary: unknownword" for r in unknown)

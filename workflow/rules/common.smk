@@ -139,8 +139,15 @@ def image_outputs():
         f"{base}/analysis/settings.tsv",
     ]
     for subset in ("first", "all"):
-        for name in ("tsne.png", "tsne.svg", "tsne.json", "kmeans.json", "svm.json",
-                     "confusion.png", "confusion.svg"):  # fmt: skip
+        for name in (
+            "tsne.png",
+            "tsne.svg",
+            "tsne.json",
+            "kmeans.json",
+            "svm.json",
+            "confusion.png",
+            "confusion.svg",
+        ):
             files.append(f"{base}/analysis/{subset}/{name}")
     return files
 

@@ -20,8 +20,13 @@ with job_log(snakemake.log[0]) as log:
         for quad, predicted in zip(section.questions, result.predictions, strict=True):
             correct = "" if predicted is None else int(predicted == quad[3])
             answers.append([section.name, *quad, predicted or "", correct])
-        log.info("%s: %d questions, %d seen, %d correct", section.name, result.questions,
-                 result.seen, result.correct)  # fmt: skip
+        log.info(
+            "%s: %d questions, %d seen, %d correct",
+            section.name,
+            result.questions,
+            result.seen,
+            result.correct,
+        )
     header = ["section", "a", "b", "c", "expected", "predicted", "correct"]
     write_tsv(snakemake.output.answers, header, answers)
     summary = summary_rows(results)

@@ -20,7 +20,11 @@ with job_log(snakemake.log[0]) as log:
         log.info("PCA to %d components keeps %.1f %% of the variance", components, 100 * kept)
     folder.mkdir(parents=True, exist_ok=True)
     px = write_sprite(snakemake.input.folder, data.paths.tolist(), folder / SPRITE_FILE)
-    write_projector(folder, f"images ({snakemake.wildcards.dataset})", vectors,
-                    {"class": data.labels.tolist(), "file": data.paths.tolist()},
-                    sprite_px=px)  # fmt: skip
+    write_projector(
+        folder,
+        f"images ({snakemake.wildcards.dataset})",
+        vectors,
+        {"class": data.labels.tolist(), "file": data.paths.tolist()},
+        sprite_px=px,
+    )
     log.info("projector folder: %d images x %d, sprite of %d px thumbnails", *vectors.shape, px)

@@ -24,5 +24,12 @@ with job_log(snakemake.log[0]) as log:
         shard=shard,
         progress=bar.update,
     )
-    log.info("shard %d: items %d-%d, %d embedded (%d-d), %d skipped", shard, result.span.start,
-             result.span.stop, result.n_embedded, extractor.dim, len(result.skipped))  # fmt: skip
+    log.info(
+        "shard %d: items %d-%d, %d embedded (%d-d), %d skipped",
+        shard,
+        result.span.start,
+        result.span.stop,
+        result.n_embedded,
+        extractor.dim,
+        len(result.skipped),
+    )

@@ -9,14 +9,22 @@ with job_log(snakemake.log[0]) as log:
     p = snakemake.params
     inp = load_analysis(snakemake.input.h5, p.n_labels, p.fixed)
     n, d = inp.data.embeddings.shape
-    pca = pca_components_for(p.pca_components, n, d, PCA_COMPONENTS in p.fixed,
-                             snakemake.wildcards.subset)  # fmt: skip
+    pca = pca_components_for(
+        p.pca_components, n, d, PCA_COMPONENTS in p.fixed, snakemake.wildcards.subset
+    )
     inp.adjustments += pca.notes
     for note in inp.adjustments:
         log.warning("adapted to the data: %s", note)
     scores = kmeans_scores(inp.data.embeddings, inp.data.labels, p.seed, pca.value)
-    write_json({**scores, "weights": inp.data.weights, "note": inp.untrained,
-                "adjustments": inp.adjustments}, snakemake.output.json)  # fmt: skip
+    write_json(
+        {
+            **scores,
+            "weights": inp.data.weights,
+            "note": inp.untrained,
+            "adjustments": inp.adjustments,
+        },
+        snakemake.output.json,
+    )
     title = f"KMeans after PCA: NMI and ARI ({snakemake.wildcards.subset} classes)"
     json_to_html(snakemake.output.json, snakemake.output.html, title, inp.notes())
     log.info("KMeans: NMI %.4f, ARI %.4f", scores["nmi"], scores["ari"])

@@ -11,5 +11,9 @@ with job_log(snakemake.log[0]) as log:
         p.kind, snakemake.input.folder, test_fraction=p.test_fraction, seed=p.seed
     )
     write_items(snakemake.output.listing, items)
-    log.info("%d images in %d classes; split %s", len(items), len({i.label for i in items}),
-             dict(Counter(i.split for i in items)))  # fmt: skip
+    log.info(
+        "%d images in %d classes; split %s",
+        len(items),
+        len({i.label for i in items}),
+        dict(Counter(i.split for i in items)),
+    )

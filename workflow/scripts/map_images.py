@@ -16,9 +16,18 @@ with job_log(snakemake.log[0]) as log:
     px = snakemake.params.thumbnail_px
     thumbs = [thumbnail_uri(snakemake.input.folder, r["path"], px) for r in rows]
     coords = [[float(r["x"]), float(r["y"])] for r in rows]
-    title = (f"t-SNE of {len(rows)} images, perplexity {info['perplexity']:g} "
-             "(hover: image; click a class in the legend to hide it)")  # fmt: skip
+    title = (
+        f"t-SNE of {len(rows)} images, perplexity {info['perplexity']:g} "
+        "(hover: image; click a class in the legend to hide it)"
+    )
     notes = [*info.get("adjustments", []), *([info["note"]] if info.get("note") else [])]
-    image_map(np.array(coords), [r["class"] for r in rows], [r["path"] for r in rows], thumbs,
-              snakemake.output.html, title, "; ".join(notes) or None)  # fmt: skip
+    image_map(
+        np.array(coords),
+        [r["class"] for r in rows],
+        [r["path"] for r in rows],
+        thumbs,
+        snakemake.output.html,
+        title,
+        "; ".join(notes) or None,
+    )
     log.info("map of %d images, thumbnails of %d px", len(rows), px)

@@ -19,18 +19,34 @@ with job_log(snakemake.log[0]) as log:
         note = f"explore.words.perplexity {p.perplexity:g} -> {perplexity:g}: {n} words"
         log.warning("adapted to the data: %s", note)
     result = tsne_embed(store.vectors[:n], perplexity, p.seed, n_jobs=snakemake.threads)
-    answers = {r["query"]: r["word"] for r in read_tsv(snakemake.input.queries)
-               if r["method"] == "3CosAdd" and r["rank"] == "1"}  # fmt: skip
+    answers = {
+        r["query"]: r["word"]
+        for r in read_tsv(snakemake.input.queries)
+        if r["method"] == "3CosAdd" and r["rank"] == "1"
+    }
     queries = []
     for text in p.queries:
         query = resolve_query(text, store.index)
         if not query.missing and answers.get(text):
             queries.append((text, query.terms, answers[text]))
-    vectors = {w: store.vectors[store.index[w]] for _, terms, a in queries
-               for w in [*(t for _, t in terms), a]}  # fmt: skip
+    vectors = {
+        w: store.vectors[store.index[w]]
+        for _, terms, a in queries
+        for w in [*(t for _, t in terms), a]
+    }
     arrows, coords = analogy_arrows(queries, vectors)
-    title = (f"t-SNE of the {n} most frequent words of {snakemake.wildcards.name}, "
-             f"perplexity {perplexity:g} (hover: word)")  # fmt: skip
-    word_map(result.coords, store.words[:n], list(range(1, n + 1)), arrows, coords,
-             snakemake.output.html, title, note)  # fmt: skip
+    title = (
+        f"t-SNE of the {n} most frequent words of {snakemake.wildcards.name}, "
+        f"perplexity {perplexity:g} (hover: word)"
+    )
+    word_map(
+        result.coords,
+        store.words[:n],
+        list(range(1, n + 1)),
+        arrows,
+        coords,
+        snakemake.output.html,
+        title,
+        note,
+    )
     log.info("map of %d words (KL %.4f), %d analogy arrows", n, result.kl_divergence, len(arrows))

@@ -14,7 +14,21 @@ with job_log(snakemake.log[0]) as log:
     gpus = int(snakemake.resources.get("gpu", 0) or 0)
     device = "gpu" if p.device == "gpu" or gpus > 0 else "cpu"
     n, _ = store_shape(snakemake.input.store, p.max_words)
-    bar = Progress(f"neighbors_chunk {chunk + 1}/{p.chunks}", len(chunk_pairs(n, p.chunks, chunk)),
-                   "block pairs")  # fmt: skip
-    run_chunk(snakemake.input.store, snakemake.output.part, chunk, p.chunks, p.k, p.metric,
-              p.max_words, snakemake.threads, device, bar.update, log)  # fmt: skip
+    bar = Progress(
+        f"neighbors_chunk {chunk + 1}/{p.chunks}",
+        len(chunk_pairs(n, p.chunks, chunk)),
+        "block pairs",
+    )
+    run_chunk(
+        snakemake.input.store,
+        snakemake.output.part,
+        chunk,
+        p.chunks,
+        p.k,
+        p.metric,
+        p.max_words,
+        snakemake.threads,
+        device,
+        bar.update,
+        log,
+    )

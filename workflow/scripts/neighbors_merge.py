@@ -6,5 +6,13 @@ from embedlab.neighbors.jobs import merge_parts
 
 with job_log(snakemake.log[0]) as log:
     p = snakemake.params
-    merge_parts(snakemake.input.store, list(snakemake.input.parts), snakemake.output.h5,
-                snakemake.output.tsv, p.k, p.metric, p.max_words, log)  # fmt: skip
+    merge_parts(
+        snakemake.input.store,
+        list(snakemake.input.parts),
+        snakemake.output.h5,
+        snakemake.output.tsv,
+        p.k,
+        p.metric,
+        p.max_words,
+        log,
+    )

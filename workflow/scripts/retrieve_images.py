@@ -22,10 +22,20 @@ with job_log(snakemake.log[0]) as log:
     note = untrained_note(data.weights)
     tsv_to_html(out.tsv, out.html, f"Image retrieval: precision@{p.k} per class", note)
     picked = pick_queries(data.labels[test], classes, p.queries_per_class)
-    title = (f"Image retrieval: {len(picked)} test images and their {p.k} most similar train "
-             "images (cosine); green: same class")  # fmt: skip
-    write_gallery(out.gallery, snakemake.input.folder, data.paths[test][picked].tolist(),
-                  data.labels[test][picked].tolist(), train_paths[hits.indices[picked]].tolist(),
-                  hit_labels[picked].tolist(), hits.scores[picked], p.thumbnail_px, title,
-                  note)  # fmt: skip
+    title = (
+        f"Image retrieval: {len(picked)} test images and their {p.k} most similar train "
+        "images (cosine); green: same class"
+    )
+    write_gallery(
+        out.gallery,
+        snakemake.input.folder,
+        data.paths[test][picked].tolist(),
+        data.labels[test][picked].tolist(),
+        train_paths[hits.indices[picked]].tolist(),
+        hit_labels[picked].tolist(),
+        hits.scores[picked],
+        p.thumbnail_px,
+        title,
+        note,
+    )
     log.info("retrieval: %d queries, precision@%d %s", int(test.sum()), p.k, rows[-2][-1])

@@ -24,23 +24,46 @@ with job_log(snakemake.log[0]) as log:
         inp.adjustments += folds.notes
     for note in inp.adjustments:
         log.warning("adapted to the data: %s", note)
-    scores, confusion = svm_scores(inp.data.embeddings, inp.data.labels, inp.data.split, p.C,
-                                   p.C_grid, folds.value, p.seed, log.info)  # fmt: skip
+    scores, confusion = svm_scores(
+        inp.data.embeddings,
+        inp.data.labels,
+        inp.data.split,
+        p.C,
+        p.C_grid,
+        folds.value,
+        p.seed,
+        log.info,
+    )
     for row in scores["cv"]:
         log.info("C %g: cross-validated accuracy %.4f", row["C"], row["cv_accuracy"])
-    write_json({**scores, "weights": inp.data.weights, "note": inp.untrained,
-                "adjustments": inp.adjustments}, out.json)  # fmt: skip
+    write_json(
+        {
+            **scores,
+            "weights": inp.data.weights,
+            "note": inp.untrained,
+            "adjustments": inp.adjustments,
+        },
+        out.json,
+    )
     title = f"Linear SVM scores ({subset} classes)"
     json_to_html(out.json, out.html, title, inp.notes())
     header = ["class", "test_images", "correct", "accuracy", "most_often_taken_for"]
     write_tsv(out.per_class, header, per_class_rows(confusion, inp.classes))
     tsv_to_html(out.per_class, out.per_class_html, f"Per-class accuracy ({subset} classes)")
-    pairs = [[r["true"], r["predicted"], r["count"], f"{r['fraction_of_true']:.4f}"]
-             for r in scores["most_confused"]]  # fmt: skip
+    pairs = [
+        [r["true"], r["predicted"], r["count"], f"{r['fraction_of_true']:.4f}"]
+        for r in scores["most_confused"]
+    ]
     write_tsv(out.confused, ["true", "predicted", "test_images", "fraction_of_true"], pairs)
     tsv_to_html(out.confused, out.confused_html, f"Most confused class pairs ({subset} classes)")
-    title = (f"Linear SVM (C={scores['C']:g}), test split: accuracy {scores['accuracy']:.3f},\n"
-             f"mean per-class accuracy {scores['mean_per_class_accuracy']:.3f}")  # fmt: skip
+    title = (
+        f"Linear SVM (C={scores['C']:g}), test split: accuracy {scores['accuracy']:.3f},\n"
+        f"mean per-class accuracy {scores['mean_per_class_accuracy']:.3f}"
+    )
     plot_confusion(confusion, inp.classes, titled(title, inp.notes()), out.png, out.svg)
-    log.info("SVM (C %g): accuracy %.4f, mean per-class accuracy %.4f", scores["C"],
-             scores["accuracy"], scores["mean_per_class_accuracy"])  # fmt: skip
+    log.info(
+        "SVM (C %g): accuracy %.4f, mean per-class accuracy %.4f",
+        scores["C"],
+        scores["accuracy"],
+        scores["mean_per_class_accuracy"],
+    )

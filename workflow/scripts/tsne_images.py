@@ -21,16 +21,36 @@ with job_log(snakemake.log[0]) as log:
     reduced, kept = pca_reduce(inp.data.embeddings, pca.value, p.seed)
     result = tsne_embed(reduced, perplexity.value, p.seed, method_for(n), snakemake.threads)
     on = f"{pca.value} principal components" if pca.value else f"{d} features"
-    title = (f"t-SNE of {n} images ({on}), perplexity {perplexity.value:g}\n"
-             f"{result.implementation}")  # fmt: skip
-    plot_tsne(result.coords, inp.data.labels, inp.classes, titled(title, inp.notes()),
-              snakemake.output.png, snakemake.output.svg)  # fmt: skip
+    title = f"t-SNE of {n} images ({on}), perplexity {perplexity.value:g}\n{result.implementation}"
+    plot_tsne(
+        result.coords,
+        inp.data.labels,
+        inp.classes,
+        titled(title, inp.notes()),
+        snakemake.output.png,
+        snakemake.output.svg,
+    )
     record = tsne_record(result, d, inp.classes)
-    write_json({**record, "pca_components": pca.value, "pca_explained_variance_ratio": kept,
-                "weights": inp.data.weights, "note": inp.untrained,
-                "adjustments": inp.adjustments}, snakemake.output.json)  # fmt: skip
-    rows = [[path, label, split, f"{x:.6g}", f"{y:.6g}"] for path, label, split, (x, y)
-            in zip(inp.data.paths.tolist(), inp.data.labels.tolist(), inp.data.split.tolist(),
-                   result.coords.tolist(), strict=True)]  # fmt: skip
+    write_json(
+        {
+            **record,
+            "pca_components": pca.value,
+            "pca_explained_variance_ratio": kept,
+            "weights": inp.data.weights,
+            "note": inp.untrained,
+            "adjustments": inp.adjustments,
+        },
+        snakemake.output.json,
+    )
+    rows = [
+        [path, label, split, f"{x:.6g}", f"{y:.6g}"]
+        for path, label, split, (x, y) in zip(
+            inp.data.paths.tolist(),
+            inp.data.labels.tolist(),
+            inp.data.split.tolist(),
+            result.coords.tolist(),
+            strict=True,
+        )
+    ]
     write_tsv(snakemake.output.tsv, ["path", "class", "split", "x", "y"], rows)
     log.info("t-SNE of %d points: KL %.4f", n, result.kl_divergence)

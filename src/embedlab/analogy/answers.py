@@ -264,9 +264,14 @@ def _top(scores: np.ndarray, k: int, exclude: list[int], largest: bool = True) -
 
 
 def answer_query(
-    query: str | Query, words: list[str], index: Mapping[str, int], vectors: np.ndarray,
-    unit: np.ndarray, k: int = 10, methods: Sequence[str] = METHODS,
-) -> list[QueryAnswer]:  # fmt: skip
+    query: str | Query,
+    words: list[str],
+    index: Mapping[str, int],
+    vectors: np.ndarray,
+    unit: np.ndarray,
+    k: int = 10,
+    methods: Sequence[str] = METHODS,
+) -> list[QueryAnswer]:
     """One answer per method (3CosAdd, 3CosMul, the lab's; in that order). A word outside the
     vocabulary gives empty answers that name it, never an exception; a k outside 1..`max_k`
     is a ValueError."""

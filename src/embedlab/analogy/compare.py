@@ -105,8 +105,14 @@ def comparison_figure(rows: Sequence[Mapping[str, Any]], path: str | os.PathLike
         bars = ax.bar(xs, shown, width, label=f"{row['model']} ({row['words']:,}×{row['dim']})")
         for bar, value in zip(bars, values, strict=True):
             text = "n/a" if math.isnan(value) else f"{value:.1f}"
-            ax.text(bar.get_x() + bar.get_width() / 2, max(bar.get_height(), 0) + 1, text,
-                    ha="center", va="bottom", fontsize=7)  # fmt: skip
+            ax.text(
+                bar.get_x() + bar.get_width() / 2,
+                max(bar.get_height(), 0) + 1,
+                text,
+                ha="center",
+                va="bottom",
+                fontsize=7,
+            )
     ax.set_xticks(range(len(scores)), labels, fontsize=8)
     bottom = min([0.0, *(b.get_height() for b in ax.patches)])
     ax.set_ylim(bottom - 5 if bottom < 0 else 0, 105)

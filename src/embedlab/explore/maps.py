@@ -174,8 +174,17 @@ def word_map(
         xy = np.array([arrow_coords[w] for w in names])
         words_src = ColumnDataSource({"x": xy[:, 0], "y": xy[:, 1], "word": names})
         dots = pca.scatter("x", "y", source=words_src, size=7, color="#333333")
-        pca.add_layout(LabelSet(x="x", y="y", text="word", source=words_src, x_offset=4,
-                                y_offset=4, text_font_size="9pt"))  # fmt: skip
+        pca.add_layout(
+            LabelSet(
+                x="x",
+                y="y",
+                text="word",
+                source=words_src,
+                x_offset=4,
+                y_offset=4,
+                text_font_size="9pt",
+            )
+        )
         pca.add_tools(
             HoverTool(renderers=[dots], tooltips="<div class='embedlab-tip'><b>@word</b></div>")
         )
@@ -185,10 +194,16 @@ def word_map(
                 (x0, y0), (x1, y1) = arrow_coords[start], arrow_coords[end]
                 colour = colours[(2 * i + j) % len(colours)][0]
                 pca.add_layout(
-                    BokehArrow(end=VeeHead(size=10, fill_color=colour, line_color=colour),
-                               x_start=x0, y_start=y0, x_end=x1, y_end=y1,
-                               line_color=colour, line_width=2)
-                )  # fmt: skip
+                    BokehArrow(
+                        end=VeeHead(size=10, fill_color=colour, line_color=colour),
+                        x_start=x0,
+                        y_start=y0,
+                        x_end=x1,
+                        y_end=y1,
+                        line_color=colour,
+                        line_width=2,
+                    )
+                )
         parts.append(pca)
     _save(_column(_note(note), row(*parts)), out, title)
 

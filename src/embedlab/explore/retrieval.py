@@ -29,8 +29,9 @@ class Hits:
 def search(queries: np.ndarray, collection: np.ndarray, k: int, block: int = 1024) -> Hits:
     """The k most cosine-similar collection rows of every query, best first (ties: lower index)."""
     if not 1 <= k <= len(collection):
-        raise ValueError(f"explore.retrieval.k = {k}: must be between 1 and {len(collection)} "
-                         "(the train images)")  # fmt: skip
+        raise ValueError(
+            f"explore.retrieval.k = {k}: must be between 1 and {len(collection)} (the train images)"
+        )
     q, c = l2_normalise(queries), l2_normalise(collection)
     indices = np.empty((len(q), k), dtype=np.int64)
     scores = np.empty((len(q), k), dtype=np.float32)

@@ -124,9 +124,12 @@ def write_shard(
     done = 0
     with atomic_output(path) as tmp, h5py.File(tmp, "w") as f:
         rows_ds = f.create_dataset(
-            "embeddings", shape=(0, dim), maxshape=(None, dim), dtype=np.float32,
+            "embeddings",
+            shape=(0, dim),
+            maxshape=(None, dim),
+            dtype=np.float32,
             chunks=(max(1, min(batch_size, 256)), dim),
-        )  # fmt: skip
+        )
         for number, batch in enumerate(batches, 1):
             positions = span[done : done + len(batch.ok)]
             if len(positions) != len(batch.ok) or len(batch.rows) != int(batch.ok.sum()):
@@ -143,8 +146,14 @@ def write_shard(
             done += len(batch.ok)
             log.info(
                 "shard %d/%d: batch %d/%d done (items %d-%d of %d)",
-                shard, shards, number, n_batches, positions[0], positions[-1], len(items),
-            )  # fmt: skip
+                shard,
+                shards,
+                number,
+                n_batches,
+                positions[0],
+                positions[-1],
+                len(items),
+            )
         if done != len(span):
             raise ValueError(f"shard {shard}: {done} items embedded, expected {len(span)}")
         for column, name in enumerate(ITEM_COLUMNS):
@@ -153,9 +162,13 @@ def write_shard(
             _strings(f, name, [entry[column] for entry in skipped])
         f.attrs.update(attrs)
         f.attrs.update(
-            format=SHARD_FORMAT, shard=shard, shards=shards, n_items=len(items),
-            item_start=span.start, item_stop=span.stop,
-        )  # fmt: skip
+            format=SHARD_FORMAT,
+            shard=shard,
+            shards=shards,
+            n_items=len(items),
+            item_start=span.start,
+            item_stop=span.stop,
+        )
     return ShardSummary(Path(path), span, len(kept), skipped)
 
 

@@ -106,8 +106,15 @@ def partial_topk(
 
     def work(t: int) -> None:
         for i, j in pairs[t::threads]:
-            _feed(prep, workers[t], i * block, min(n, (i + 1) * block), j * block,
-                  min(n, (j + 1) * block), kernel)  # fmt: skip
+            _feed(
+                prep,
+                workers[t],
+                i * block,
+                min(n, (i + 1) * block),
+                j * block,
+                min(n, (j + 1) * block),
+                kernel,
+            )
             if progress:
                 with lock:
                     progress(1)

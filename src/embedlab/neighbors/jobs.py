@@ -88,17 +88,34 @@ def run_chunk(
     check_k(k, prep.n)
     pairs = chunk_pairs(prep.n, chunks, chunk)
     if log:
-        log.info("chunk %d of %d: %d block pairs of %d words, on the %s", chunk, chunks,
-                 len(pairs), prep.n, device.upper())  # fmt: skip
+        log.info(
+            "chunk %d of %d: %d block pairs of %d words, on the %s",
+            chunk,
+            chunks,
+            len(pairs),
+            prep.n,
+            device.upper(),
+        )
     if device == "gpu":
         from embedlab.neighbors.gpu import partial_topk_tf
 
         keys, index = partial_topk_tf(prep, k, pairs, progress=progress, log=log)
     else:
         keys, index = partial_topk(prep, k, pairs, threads=threads, progress=progress)
-    write_neighbors(out, index, keys,
-                    {"chunk": chunk, "chunks": chunks, "k": k, "metric": metric, "block": BLOCK,
-                     "n_words": prep.n, "scores": "keys"})  # fmt: skip
+    write_neighbors(
+        out,
+        index,
+        keys,
+        {
+            "chunk": chunk,
+            "chunks": chunks,
+            "k": k,
+            "metric": metric,
+            "block": BLOCK,
+            "n_words": prep.n,
+            "scores": "keys",
+        },
+    )
 
 
 def merge_parts(
@@ -137,10 +154,18 @@ def merge_parts(
         with open_vectors(store) as vectors:
             sq = sq_norms(vectors)[:n]  # ROWS rows at a time
     scores, index = finish(metric, score, index, sq)
-    write_neighbors(out_h5, index, scores,
-                    {"k": k, "metric": metric, "n_words": n,
-                     "scores": "cosine similarity" if metric == "cosine" else "Euclidean distance",
-                     "store": str(store)})  # fmt: skip
+    write_neighbors(
+        out_h5,
+        index,
+        scores,
+        {
+            "k": k,
+            "metric": metric,
+            "n_words": n,
+            "scores": "cosine similarity" if metric == "cosine" else "Euclidean distance",
+            "store": str(store),
+        },
+    )
     write_neighbor_tsv(out_tsv, neighbor_header(k, metric), read_words(store, n), index, scores)
     if log:
         log.info("merged %d chunks: %d words x %d neighbours", len(parts), n, k)

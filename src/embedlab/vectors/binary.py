@@ -85,9 +85,17 @@ def read_binary(
             continue
         blob = np.empty(len(data) + 1, dtype=np.uint8)
         n, used, length = _binparse.scan(
-            data, dim, rows - done, vectors[done:], blob, offsets[done:], hashes[done:],
-            status[done:], detail[done:], threads,
-        )  # fmt: skip
+            data,
+            dim,
+            rows - done,
+            vectors[done:],
+            blob,
+            offsets[done:],
+            hashes[done:],
+            status[done:],
+            detail[done:],
+            threads,
+        )
         offsets[done : done + n] += base
         text = blob[:length].tobytes()
         del blob
@@ -120,9 +128,14 @@ def read_binary(
     check_count(path, count, done, limit, more)
     problems = _binary_problems(dim, offsets, status, detail, bad_utf8, raw_words)
     block = Rows(
-        words=words, status=status, detail=detail, hashes=hashes,
-        numbers=np.arange(1, rows + 1, dtype=np.int64), offsets=offsets, problems=problems,
-    )  # fmt: skip
+        words=words,
+        status=status,
+        detail=detail,
+        hashes=hashes,
+        numbers=np.arange(1, rows + 1, dtype=np.int64),
+        offsets=offsets,
+        problems=problems,
+    )
     return assemble(path, [block], vectors, on_bad_line, unicode_errors)
 
 

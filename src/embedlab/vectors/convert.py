@@ -48,9 +48,14 @@ def convert(
     start = time.perf_counter()
     text = Path(text)
     parsed, found = read_vectors(
-        text, format, dim=dim, limit=limit, unicode_errors=unicode_errors,
-        on_bad_line=on_bad_line, threads=threads,
-    )  # fmt: skip
+        text,
+        format,
+        dim=dim,
+        limit=limit,
+        unicode_errors=unicode_errors,
+        on_bad_line=on_bad_line,
+        threads=threads,
+    )
     parse_seconds = time.perf_counter() - start
     sha256 = file_digests(text, ["sha256"])["sha256"]
     if expected_sha256 and sha256 != expected_sha256.lower():

@@ -91,8 +91,13 @@ def detect(path: str | os.PathLike[str], format: Format = "auto") -> Detected:
                 f"{first[:80]!r}. Set format: glove for a file without one, or auto."
             )
         why = f"set by vectors.sources[].format{gz}"
-        return Detected(format, compressed, header if format != "glove" else None, header_bytes
-                        if format != "glove" else 0, why)  # fmt: skip
+        return Detected(
+            format,
+            compressed,
+            header if format != "glove" else None,
+            header_bytes if format != "glove" else 0,
+            why,
+        )
     if header is None:
         return Detected("glove", compressed, None, 0, f"no 'count dim' header line{gz}")
     shown = first.decode("ascii").strip()

@@ -138,9 +138,16 @@ def read_text_view(
         rows = min(n, limit or n, found.header[0] if found.header else n)
         vectors = np.empty((rows, dim), dtype=np.float32)
         block = parse_text_rows(
-            path, data, dim, vectors, threads=threads, unicode_errors=unicode_errors,
-            first_lineno=first_lineno, base_offset=start, max_rows=rows,
-        )  # fmt: skip
+            path,
+            data,
+            dim,
+            vectors,
+            threads=threads,
+            unicode_errors=unicode_errors,
+            first_lineno=first_lineno,
+            base_offset=start,
+            max_rows=rows,
+        )
     finally:
         data.release()
     parsed = assemble(path, [block], vectors, on_bad_line, unicode_errors)
@@ -213,10 +220,16 @@ def read_text_stream(
             more = True
             break
         parsed = parse_text_rows(
-            path, memoryview(block), dim, vectors[done:], threads=threads,
-            unicode_errors=unicode_errors, first_lineno=first_lineno + done,
-            base_offset=offset, max_rows=rows - done,
-        )  # fmt: skip
+            path,
+            memoryview(block),
+            dim,
+            vectors[done:],
+            threads=threads,
+            unicode_errors=unicode_errors,
+            first_lineno=first_lineno + done,
+            base_offset=offset,
+            max_rows=rows - done,
+        )
         done += len(parsed.words)
         more = more or _textparse.count_lines(block) > len(parsed.words)
         blocks.append(parsed)

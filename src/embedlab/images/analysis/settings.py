@@ -50,9 +50,11 @@ def n_labels_for(requested: int | None, n_classes: int, fixed: bool) -> Resolved
         return Resolved(requested)
     if fixed:
         raise _refuse(
-            N_LABELS, requested, f"the data hold only {n_classes} classes",
+            N_LABELS,
+            requested,
+            f"the data hold only {n_classes} classes",
             f"Set it to at most {n_classes}, or leave it out: the default adapts to the data.",
-        )  # fmt: skip
+        )
     return Resolved(
         n_classes,
         [f"{N_LABELS} {requested} -> {n_classes}: the data hold only {n_classes} classes"],
@@ -71,11 +73,12 @@ def perplexity_for(requested: float, n_samples: int, fixed: bool, subset: str) -
         return Resolved(requested)
     if fixed:
         raise _refuse(
-            PERPLEXITY, f"{requested:g}",
+            PERPLEXITY,
+            f"{requested:g}",
             f"too large for the {n_samples} images of the '{subset}' subset (at most {top:g}, "
             "(N - 1) / 3)",
             f"Set it to at most {top:g}, or leave it out: the default adapts to the data.",
-        )  # fmt: skip
+        )
     return Resolved(
         top,
         [f"{PERPLEXITY} {requested:g} -> {top:g}: the '{subset}' subset has {n_samples} images"],
@@ -92,12 +95,13 @@ def pca_components_for(
         return Resolved(requested)
     if fixed:
         raise _refuse(
-            PCA_COMPONENTS, requested,
+            PCA_COMPONENTS,
+            requested,
             f"the '{subset}' subset has {n_samples} images"
             + ("" if n_features is None else f" of {n_features} features")
             + f" (at most {top} components)",
             f"Set it to at most {top}, or leave it out: the default adapts to the data.",
-        )  # fmt: skip
+        )
     return Resolved(
         top,
         [f"{PCA_COMPONENTS} {requested} -> {top}: the '{subset}' subset has {n_samples} images"],
@@ -110,8 +114,13 @@ def tsne_pca_for(requested: int, n_samples: int, n_features: int) -> Resolved:
     top = min(n_samples, n_features)
     if requested < top:
         return Resolved(requested)
-    return Resolved(None, [f"{TSNE_PCA} {requested}: the data have {n_samples} x {n_features}; "
-                           "t-SNE runs on the features themselves"])  # fmt: skip
+    return Resolved(
+        None,
+        [
+            f"{TSNE_PCA} {requested}: the data have {n_samples} x {n_features}; "
+            "t-SNE runs on the features themselves"
+        ],
+    )
 
 
 def cv_folds_for(requested: int, smallest_class: int, fixed: bool) -> Resolved:
@@ -120,16 +129,19 @@ def cv_folds_for(requested: int, smallest_class: int, fixed: bool) -> Resolved:
         return Resolved(requested)
     if fixed or smallest_class < 2:
         raise _refuse(
-            CV_FOLDS, requested,
+            CV_FOLDS,
+            requested,
             f"the smallest class has {smallest_class} training images",
             "Set analysis.svm.cv_folds to at most that (at least 2 are needed), or set "
             "analysis.svm.C to skip the cross-validation.",
-        )  # fmt: skip
+        )
     return Resolved(
         smallest_class,
-        [f"{CV_FOLDS} {requested} -> {smallest_class}: the smallest class has {smallest_class} "
-         "training images"],
-    )  # fmt: skip
+        [
+            f"{CV_FOLDS} {requested} -> {smallest_class}: the smallest class has {smallest_class} "
+            "training images"
+        ],
+    )
 
 
 def select_classes(labels: Iterable[str], n_labels: int | None) -> list[str]:

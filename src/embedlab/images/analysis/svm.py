@@ -192,8 +192,10 @@ def choose_c(
             predicted = np.asarray(classes)[np.argmax(rotated.z[held] @ u, axis=1)]
             scores[i, f] = float(np.mean(predicted == labels[held]))
             if progress:
-                progress(f"fold {f + 1}/{folds}, C {c:g}: accuracy {scores[i, f]:.4f} "
-                         f"({iterations} iterations)")  # fmt: skip
+                progress(
+                    f"fold {f + 1}/{folds}, C {c:g}: accuracy {scores[i, f]:.4f} "
+                    f"({iterations} iterations)"
+                )
     means = scores.mean(axis=1)
     best = order[int(np.argmax(means))]
     rows_out = [
