@@ -82,6 +82,46 @@ def open_item(browser, report: Path, category: str, subcategory: str, cells) -> 
     ).click()
 
 
+def shown_frame(driver):
+    """The report's displayed frame (a table, a map or a gallery is shown in one)."""
+    from selenium.webdriver.common.by import By
+
+    return wait_for(
+        lambda: [f for f in driver.find_elements(By.TAG_NAME, "iframe") if f.is_displayed()]
+    )[0]
+
+
+def shown_table(driver) -> tuple[str, str]:
+    """The text of the table in the displayed frame, and of the frame's whole page."""
+    from selenium.webdriver.common.by import By
+
+    driver.switch_to.frame(shown_frame(driver))
+    try:
+        table = wait_for(lambda: driver.find_element(By.TAG_NAME, "table").text)
+        return table, driver.find_element(By.TAG_NAME, "body").text
+    finally:
+        driver.switch_to.default_content()
+
+
+LOADED = "return arguments[0].complete && arguments[0].naturalWidth"
+
+
+def shown_image(driver):
+    """The displayed image with a data: URL, once it has loaded."""
+    from selenium.webdriver.common.by import By
+
+    return wait_for(
+        lambda: [
+            e
+            for e in driver.find_elements(By.CSS_SELECTOR, "img[src^='data:image/png']")
+            if e.is_displayed()
+            and driver.execute_script(
+                "return arguments[0].complete && arguments[0].naturalWidth", e
+            )
+        ]
+    )[0]
+
+
 def assert_drawn_like(screenshot: bytes, size: dict, source: Path, name: str) -> None:
     """The pixels the browser drew for an image correlate with the image file scaled to the
     element's size (a blank, broken or different image does not). The screenshot holds the

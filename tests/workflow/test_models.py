@@ -21,7 +21,7 @@ from embedlab.analogy.compare import (
 )
 from embedlab.common.tables import read_tsv
 from embedlab.vectors.store import read_store
-from tests.browser import assert_drawn_like, open_item, wait_for
+from tests.browser import assert_drawn_like, open_item, shown_image, shown_table
 from tests.helpers import SECOND_MODEL, TINY_CONFIG, TINY_STORES, snakemake, write_second_model
 
 pytestmark = pytest.mark.slow
@@ -217,7 +217,6 @@ def test_comparison_section_renders_in_the_report(
     """The report's "Models compared" section, opened through its menus in a real browser, shows
     the comparison table with both models' numbers, the side-by-side answers, and the figure
     (the pipeline's file, drawn on the screen)."""
-    from selenium.webdriver.common.by import By
 
     # tests/conftest.py's fixtures: the tiny run's report, and headless Chromium
     page_file, driver = request.getfixturevalue("report"), request.getfixturevalue("browser")
@@ -230,28 +229,12 @@ def test_comparison_section_renders_in_the_report(
         (("all models", "analogy answers"), [answers[0]["glove.tiny"], answers[0]["tiny25"]]),
     ):
         open_item(driver, page_file, "Word space", "Models compared", cells)
-        frame = wait_for(
-            lambda: [f for f in driver.find_elements(By.TAG_NAME, "iframe") if f.is_displayed()]
-        )[0]
-        driver.switch_to.frame(frame)
-        try:
-            page = wait_for(lambda: driver.find_element(By.TAG_NAME, "table").text)
-        finally:
-            driver.switch_to.default_content()
+        page, _ = shown_table(driver)
         for value in values:
             assert value in page, f"{cells}: {value!r} not in {page!r}"
 
     open_item(driver, page_file, "Word space", "Models compared", ("all models", "scores (plot)"))
-    image = wait_for(
-        lambda: [
-            e
-            for e in driver.find_elements(By.CSS_SELECTOR, "img[src^='data:image/png']")
-            if e.is_displayed()
-            and driver.execute_script(
-                "return arguments[0].complete && arguments[0].naturalWidth", e
-            )
-        ]
-    )[0]
+    image = shown_image(driver)
     shown = base64.b64decode(image.get_attribute("src").split("base64,", 1)[1])
     assert shown == (results / "models.png").read_bytes()
     assert_drawn_like(image.screenshot_as_png, image.rect, results / "models.png", "models.png")

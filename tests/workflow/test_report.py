@@ -13,7 +13,14 @@ from pathlib import Path
 import pytest
 
 from embedlab.common.tables import read_tsv
-from tests.browser import assert_drawn_like, open_item, wait_for
+from tests.browser import (
+    assert_drawn_like,
+    open_item,
+    shown_frame,
+    shown_image,
+    shown_table,
+    wait_for,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -43,16 +50,7 @@ def test_report_opens_with_every_figure(report: Path, tiny_finished: Path, brows
     }
     for (category, subcategory), (cells, result) in expected.items():
         open_item(browser, report, category, subcategory, cells)
-        image = wait_for(
-            lambda: [
-                e
-                for e in browser.find_elements(By.CSS_SELECTOR, "img[src^='data:image/png']")
-                if e.is_displayed()
-                and browser.execute_script(
-                    "return arguments[0].complete && arguments[0].naturalWidth", e
-                )
-            ]
-        )[0]
+        image = shown_image(browser)
         shown = image.get_attribute("src")
         assert base64.b64decode(shown.split("base64,", 1)[1]) == (
             (tiny_finished / result).read_bytes()
@@ -90,7 +88,6 @@ def test_every_table_shows_its_numbers_in_the_page(
 ) -> None:
     """Every table the report lists is an HTML table in the page (not a download), showing the
     values of its result file: a known value of each is read from the rendered page."""
-    from selenium.webdriver.common.by import By
 
     results = tiny_finished / "results"
     queries = read_tsv(results / "analogy/glove.tiny/queries.tsv")[0]
@@ -126,15 +123,7 @@ def test_every_table_shows_its_numbers_in_the_page(
     }  # fmt: skip
     for (category, subcategory, cells), values in tables.items():
         open_item(browser, report, category, subcategory, cells)
-        frame = wait_for(
-            lambda: [f for f in browser.find_elements(By.TAG_NAME, "iframe") if f.is_displayed()]
-        )[0]
-        browser.switch_to.frame(frame)
-        try:
-            text = wait_for(lambda: browser.find_element(By.TAG_NAME, "table").text)
-            page = browser.find_element(By.TAG_NAME, "body").text
-        finally:
-            browser.switch_to.default_content()
+        text, page = shown_table(browser)
         for value in values:
             assert value in page, f"{category} / {subcategory} / {cells}: {value!r} not in {text!r}"
 
@@ -170,11 +159,8 @@ return found.filter(e => e.getBoundingClientRect().width > 0)
 def hover_first_point(browser) -> list:
     """Inside the report's frame showing a bokeh page: move the mouse onto the first point and
     return the tooltips that show."""
-    from selenium.webdriver.common.by import By
 
-    frame = wait_for(
-        lambda: [f for f in browser.find_elements(By.TAG_NAME, "iframe") if f.is_displayed()]
-    )[0]
+    frame = shown_frame(browser)
     offset = frame.rect
     browser.switch_to.frame(frame)
     try:
@@ -222,9 +208,7 @@ def test_retrieval_gallery_loads_every_thumbnail(request, form: str, browser) ->
 
     page = request.getfixturevalue("report" if form == "html" else "zip_report")
     open_item(browser, page, "Exploration", "Image retrieval", ("gallery",))
-    frame = wait_for(
-        lambda: [f for f in browser.find_elements(By.TAG_NAME, "iframe") if f.is_displayed()]
-    )[0]
+    frame = shown_frame(browser)
     browser.switch_to.frame(frame)
     try:
         images = wait_for(lambda: browser.find_elements(By.TAG_NAME, "img"))
