@@ -17,7 +17,7 @@ from typing import Any, Literal
 import numpy as np
 
 from embedlab.neighbors import _topk
-from embedlab.neighbors.blocks import BLOCK, check_k, chunk_pairs, finish, prepare, sq_norms
+from embedlab.neighbors.blocks import BLOCK, Metric, check_k, chunk_pairs, finish, prepare, sq_norms
 from embedlab.neighbors.exact import partial_topk
 from embedlab.neighbors.tsv import neighbor_header, write_neighbor_tsv
 from embedlab.vectors.store import (
@@ -76,7 +76,7 @@ def run_chunk(
     chunk: int,
     chunks: int,
     k: int,
-    metric: Literal["cosine", "euclidean"],
+    metric: Metric,
     max_words: int | None = None,
     threads: int = 1,
     device: Device = "cpu",
@@ -124,7 +124,7 @@ def merge_parts(
     out_h5: str | os.PathLike[str],
     out_tsv: str | os.PathLike[str],
     k: int,
-    metric: Literal["cosine", "euclidean"],
+    metric: Metric,
     max_words: int | None = None,
     log: Any = None,
 ) -> None:

@@ -100,7 +100,7 @@ class Rows:
 
 @dataclass
 class ParsedVectors:
-    """The content of a GloVe text file, rows in file order."""
+    """The content of a vector file of any format, rows in file order."""
 
     words: list[str]
     vectors: np.ndarray

@@ -42,7 +42,9 @@ from embedlab.images.embeddings import ImageEmbeddings, read_embeddings
 
 # KMeans restarts: fixed, so that the result depends only on the seed.
 KMEANS_N_INIT = 10
-# --- selecting classes --------------------------------------------------------------------------
+
+
+# --- the subset an analysis works on --------------------------------------------------------------
 
 
 def untrained_note(weights: str | None) -> str | None:
