@@ -4,13 +4,19 @@ Snakemake, with its environment and profile handling written once."""
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import gzip
+import json
 import os
 import re
 import shutil
+import signal
+import socket
 import subprocess
 import sys
+import tempfile
+import time
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
@@ -21,6 +27,8 @@ from pytest import TempPathFactory
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 SNAKEMAKE = str(BIN / "snakemake")
+# the process every Snakemake of a test process is forked from (start_snakemake)
+SERVER = ROOT / "tests/snakemake_server.py"
 SNAKEFILE = ROOT / "Snakefile"
 TINY_CONFIG = ROOT / ".test/config/config.yaml"
 MINI_CONFIG = ROOT / ".test/config/mini.yaml"
@@ -225,47 +233,146 @@ def snakemake(
 ) -> subprocess.CompletedProcess[str]:
     """Run Snakemake (see snakemake_command and snakemake_env, which `env` and `pythonpath`
     extend) in `cwd` (default: `workdir`, or this directory); its output comes back as text.
-    `check`: a failed run fails the test with all that Snakemake printed. `first`: the run
-    (its jobs with it) gets the CPU before the other tests' processes, for a shared run that
-    many tests wait for (as root; otherwise it runs at the usual priority)."""
+    `check`: a failed run fails the test with all that Snakemake printed. `timeout`: seconds,
+    then the run and its jobs are killed and subprocess.TimeoutExpired raised (with the output).
+    `first`: the run (its jobs with it) gets the CPU before the other tests' processes, for a
+    shared run that many tests wait for (as root; otherwise it runs at the usual priority)."""
     cmd = snakemake_command(workdir, *args, configfile=configfile, cores=cores)
-    out = subprocess.run(
-        cmd,
-        cwd=cwd or workdir,
-        env=snakemake_env(env, pythonpath),
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=timeout,
-        preexec_fn=_go_first if first else None,
+    run = start_snakemake(
+        None, *args, cmd=cmd, cwd=cwd or workdir, env=env, pythonpath=pythonpath, first=first
     )
+    try:
+        code = run.wait(timeout)
+    except subprocess.TimeoutExpired:
+        run.kill()
+        run.wait()
+        raise subprocess.TimeoutExpired(
+            cmd, timeout or 0, run.output("stdout"), run.output("stderr")
+        ) from None
+    out = subprocess.CompletedProcess(cmd, code, run.text("stdout"), run.text("stderr"))
     if check and out.returncode != 0:
         raise AssertionError(f"{' '.join(cmd)} failed:\n{out.stdout}\n{out.stderr}")
     return out
 
 
-def _go_first() -> None:
-    with contextlib.suppress(PermissionError):  # not root: the usual priority
-        os.setpriority(os.PRIO_PROCESS, 0, FIRST_NICENESS)
-
-
 def start_snakemake(
-    workdir: Path,
+    workdir: Path | None,
     *args: str,
     configfile: Path | None = TINY_CONFIG,
     env: Mapping[str, str] | None = None,
     pythonpath: Sequence[Path] = (),
-) -> subprocess.Popen:
-    """Snakemake in the background, in a process group of its own (its jobs with it), its
-    output discarded: for a test that kills it."""
-    return subprocess.Popen(
-        snakemake_command(workdir, *args, configfile=configfile),
-        cwd=workdir,
+    cmd: Sequence[str] | None = None,
+    cwd: Path | None = None,
+    first: bool = False,
+) -> Started:
+    """Snakemake in the background, in a process group of its own (its jobs with it), as a
+    fork of this test process's Snakemake server (tests/snakemake_server.py): the command
+    snakemake_command builds (or `cmd`), in `cwd` (default: `workdir`)."""
+    argv = list(cmd or snakemake_command(workdir, *args, configfile=configfile))
+    return _server().start(
+        argv,
+        cwd=Path(cwd or workdir or Path.cwd()),
         env=snakemake_env(env, pythonpath),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
+        pythonpath=[str(p) for p in pythonpath],
+        nice=FIRST_NICENESS if first else 0,
     )
+
+
+class Started:
+    """A Snakemake the server forked: its pid (and process group), exit code and output."""
+
+    def __init__(self, conn: socket.socket, outputs: dict[str, Path]) -> None:
+        self.conn, self.outputs = conn, outputs
+        self.received = b""
+        self.pid = int(self._line(None))
+        self.returncode: int | None = None
+
+    def _line(self, timeout: float | None) -> bytes:
+        """The server's next line (subprocess.TimeoutExpired when none comes in `timeout` s)."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while b"\n" not in self.received:
+            left = None if deadline is None else max(deadline - time.monotonic(), 0)
+            self.conn.settimeout(left)
+            try:
+                chunk = self.conn.recv(64)
+            except (TimeoutError, BlockingIOError):
+                raise subprocess.TimeoutExpired(str(self.conn), timeout or 0) from None
+            if not chunk:
+                raise AssertionError("the Snakemake server stopped (tests/snakemake_server.py)")
+            self.received += chunk
+        line, self.received = self.received.split(b"\n", 1)
+        return line
+
+    def poll(self) -> int | None:
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            return self.wait(0)
+        return None
+
+    def wait(self, timeout: float | None = None) -> int:
+        if self.returncode is None:
+            self.returncode = int(self._line(timeout))
+            self.conn.close()
+        return self.returncode
+
+    def kill(self) -> None:
+        """SIGKILL to Snakemake and every job it started (its process group)."""
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.pid, signal.SIGKILL)
+
+    def output(self, name: str) -> bytes:
+        return self.outputs[name].read_bytes()
+
+    def text(self, name: str) -> str:
+        return self.output(name).decode(errors="replace")
+
+
+class _Server:
+    """This test process's Snakemake server, started at its first use, stopped with it."""
+
+    def __init__(self) -> None:
+        self.folder = Path(tempfile.mkdtemp(prefix="embedlab-snakemake-"))
+        self.address = str(self.folder / "socket")
+        self.runs = 0
+        with open(self.folder / "server.log", "wb") as log:
+            self.process = subprocess.Popen(
+                [sys.executable, str(SERVER), self.address],
+                stdout=subprocess.PIPE,
+                stderr=log,
+                env=snakemake_env(),
+                cwd=ROOT,
+            )
+        assert self.process.stdout is not None
+        if self.process.stdout.readline() != b"ready\n":
+            raise AssertionError(
+                f"{SERVER} did not start:\n{(self.folder / 'server.log').read_text()}"
+            )
+        atexit.register(self.stop)
+
+    def start(self, argv: list[str], **request: object) -> Started:
+        self.runs += 1
+        outputs = {name: self.folder / f"{self.runs}.{name}" for name in ("stdout", "stderr")}
+        conn = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        conn.connect(self.address)
+        message = {"argv": argv, **request, **{k: str(v) for k, v in outputs.items()}}
+        message["cwd"] = str(message["cwd"])
+        conn.sendall(json.dumps(message).encode() + b"\n")
+        conn.shutdown(socket.SHUT_WR)
+        return Started(conn, outputs)
+
+    def stop(self) -> None:
+        self.process.kill()
+        self.process.wait()
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
+_SERVERS: dict[int, _Server] = {}
+
+
+def _server() -> _Server:
+    """The server of this process (a fork of a test process starts its own)."""
+    if os.getpid() not in _SERVERS:
+        _SERVERS[os.getpid()] = _Server()
+    return _SERVERS[os.getpid()]
 
 
 def cluster(command: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:

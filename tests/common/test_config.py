@@ -101,8 +101,8 @@ def test_strings_get_the_type_the_schema_asks_for() -> None:
     raw = {  # what `snakemake --config` hands over: YAML read without types
         "vectors": {
             "sources": [{"source": "123", "dims": ["50", "300"], "checksum": "null", "limit": "9"}],
-            "timeout_s": "1e1",
         },
+        "downloads": {"timeout_s": "1e1"},
         "neighbors": {"k": "20", "max_words": "~", "sample_words": ["true", "null", "7"]},
         "images": {"folder": "photos", "mixed_precision": "yes", "test_fraction": "0.25"},
         "analysis": "{svm: {C: 0.5}, tsne: {perplexity: 5}}",
@@ -110,8 +110,8 @@ def test_strings_get_the_type_the_schema_asks_for() -> None:
     assert coerce(raw, SCHEMA) == {
         "vectors": {
             "sources": [{"source": "123", "dims": [50, 300], "checksum": None, "limit": 9}],
-            "timeout_s": 10.0,
         },
+        "downloads": {"timeout_s": 10.0},
         "neighbors": {"k": 20, "max_words": None, "sample_words": ["true", "null", "7"]},
         "images": {"folder": "photos", "mixed_precision": True, "test_fraction": 0.25},
         "analysis": {"svm": {"C": 0.5}, "tsne": {"perplexity": 5}},
@@ -158,8 +158,8 @@ def test_the_input_is_not_changed() -> None:
         ),
         (
             {"extra": 1},
-            "unknown key extra (known: vectors, neighbors, analogy, similarity, images, analysis, "
-            "explore)",
+            "unknown key extra (known: vectors, downloads, neighbors, analogy, similarity, images, "
+            "analysis, explore)",
         ),
         ({"vectors": {"on_bad_line": "ignore"}}, "vectors.on_bad_line = 'ignore': must be one of "),
         ({"vectors": {"sources": "x.txt"}}, "vectors.sources = 'x.txt': must be a list"),
@@ -192,6 +192,15 @@ def test_many_problems_are_counted_not_listed() -> None:
         "neighbors.k = 0: minimum is 1 (and 1 more)",
         lines[-1],
     ]
+
+
+def test_old_keys_stop_with_one_line_naming_the_new_ones() -> None:
+    """A config of an earlier embedlab: every moved key in one line, before any schema problem."""
+    message = error_of({"vectors": {"download_retries": 2, "timeout_s": 9}, "neighbors": {"k": 0}})
+    assert message == (
+        "`vectors.download_retries` is now `downloads.retries`; `vectors.timeout_s` is now "
+        "`downloads.timeout_s` (config/README.md describes every key)"
+    )
 
 
 # --- real Snakemake runs -------------------------------------------------------------------------

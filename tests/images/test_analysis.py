@@ -7,6 +7,7 @@ inputs (a few hundred points) keep the module to seconds: t-SNE runs its full 10
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 import xml.etree.ElementTree as ET
@@ -17,6 +18,7 @@ import pytest
 from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
 
 from embedlab.common.plots import plot_confusion, plot_tsne, titled
+from embedlab.images.analysis.decisions import Requested, SubsetSettings, decide_settings
 from embedlab.images.analysis.scores import (
     kmeans_scores,
     load_analysis,
@@ -33,7 +35,12 @@ from embedlab.images.analysis.tsne import (
     tsne_embed,
     tsne_record,
 )
-from embedlab.images.embeddings import ImageEmbeddings, gather_shards, write_shard
+from embedlab.images.embeddings import (
+    ImageEmbeddings,
+    gather_shards,
+    read_embedded_items,
+    write_shard,
+)
 from embedlab.images.vgg16 import RANDOM_WEIGHTS, Batch
 
 CLASSES = ["airport_inside", "bakery", "book store", "café", "kitchen", "zoo"]
@@ -67,9 +74,18 @@ def embeddings_file(
     return folder / "embeddings.h5"
 
 
+def decided(h5: Path, n_labels: int | None, fixed: tuple[str, ...] = ()) -> SubsetSettings:
+    """What decide_analysis_settings decides for the `first` subset of `n_labels` classes (None:
+    the `all` subset), the other settings at their defaults."""
+    labels, split, n_features = read_embedded_items(h5)
+    requested = Requested(n_labels or 2, 30, 50, 100, 3, cross_validate=True, fixed=fixed)
+    first, every = decide_settings(labels, split, requested, n_features)
+    return every if n_labels is None else first
+
+
 def run_analysis(h5: Path, out: Path, n_labels: int | None, perplexity: float, seed: int) -> None:
     """What the three analysis rules do with their params (C = 1, 100 PCA components)."""
-    inp = load_analysis(h5, n_labels)
+    inp = load_analysis(h5, decided(h5, n_labels))
     data, classes, note = inp.data, inp.classes, inp.untrained
     common = {"weights": data.weights, "note": note}
     result = tsne_embed(data.embeddings, perplexity, seed)
@@ -138,7 +154,7 @@ def test_load_analysis_keeps_the_rows_of_the_first_classes_in_file_order(tmp_pat
     x, labels, split = blobs(n_classes=6, per_class=5, dim=3)
     order = np.random.default_rng(0).permutation(len(x))  # classes interleaved in the file
     h5 = embeddings_file(tmp_path, x[order], labels[order], split[order], None)
-    inp = load_analysis(h5, 2)
+    inp = load_analysis(h5, decided(h5, 2))
     data, classes = inp.data, inp.classes
     assert classes == CLASSES[:2] and inp.untrained is None and data.weights is None
     assert inp.adjustments == []
@@ -149,14 +165,18 @@ def test_load_analysis_keeps_the_rows_of_the_first_classes_in_file_order(tmp_pat
     assert data.paths.tolist() == [
         f"{lab}/{i}.jpg" for i, lab in enumerate(labels[order]) if lab in CLASSES[:2]
     ]
-    everything = load_analysis(h5, None)
+    everything = load_analysis(h5, decided(h5, None))
     assert everything.classes == CLASSES and len(everything.data.labels) == 30
     # a default n_labels above the classes present adapts (and says so); a user-set one stops
-    adapted = load_analysis(h5, 9)
+    adapted = load_analysis(h5, decided(h5, 9))
     assert adapted.classes == CLASSES
     assert adapted.adjustments == ["analysis.n_labels 9 -> 6: the data hold only 6 classes"]
     with pytest.raises(SettingError, match=r"analysis.n_labels = 9: the data hold only 6"):
-        load_analysis(h5, 9, fixed=["analysis.n_labels"])
+        decided(h5, 9, fixed=("analysis.n_labels",))
+    # settings decided for other data (a stale settings.json) are refused, not used
+    stale = dataclasses.replace(decided(h5, 2), n_images=11)
+    with pytest.raises(ValueError, match="decided for 11; run decide_analysis_settings again"):
+        load_analysis(h5, stale)
 
 
 # --- KMeans and SVM on known answers ----------------------------------------------------------

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from embedlab.common.config import ConfigError, check_config, load_schema
+from embedlab.common.config import ConfigError, check_config, load_schema, reject_old_keys
 from embedlab.common.downloads import Digest
 from embedlab.vectors.sources import (
     default_name,
     parse_checksum,
-    reject_old_keys,
     vector_set,
     vector_source,
 )

@@ -61,6 +61,7 @@ IMAGE_SIDE = {
     "check_analysis_settings": 1,
     "extract_vgg16": 1,  # images.shards in the tiny config
     "gather_embeddings": 1,
+    "decide_analysis_settings": 1,
     "tsne_images": 2,
     "kmeans_images": 2,
     "svm_images": 2,
@@ -178,7 +179,7 @@ def test_image_scores_equal_an_independent_scikit_learn_computation(
     svm = json.loads((images / f"analysis/{subset}/svm.json").read_text())
 
     # KMeans (k = classes, 10 restarts, seed analysis.seed = 0) after PCA to
-    # min(analysis.pca_components = 100, N, D) components
+    # min(analysis.kmeans.pca_components = 100, N, D) components
     components = min(100, *x.shape)
     assert (kmeans["seed"], kmeans["pca_components"]) == (0, components)
     assert kmeans["n_samples"] == len(x) == (12 if subset == "first" else 40)
@@ -263,7 +264,7 @@ def test_url_source_downloads_extracts_and_parses(tmp_path: Path, tiny_glove: Pa
     [
         (
             {"vectors": {"source": "bundled"}},
-            "unknown key vectors.source (known: sources, on_bad_line, download_retries,",
+            "unknown key vectors.source (known: sources, on_bad_line)",
         ),
         ({"vectors": {"sources": [{"source": "x", "dims": "50"}]}}, "dims = '50': must be a list"),
         ({"vectors": {"sources": [{"source": "bundled", "dims": [100]}]}}, "only the 50d vectors"),

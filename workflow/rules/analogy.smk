@@ -118,9 +118,9 @@ rule compare_models:
             labels={"model": "all models", "table": "analogy answers"},
         ),
     log:
-        "logs/analogy/compare_models.log",
+        "logs/comparison/compare_models.log",
     benchmark:
-        "benchmarks/analogy/compare_models.tsv"
+        "benchmarks/comparison/compare_models.tsv"
     resources:
         mem_mb=lambda wc, attempt: 1024 * attempt,
     params:

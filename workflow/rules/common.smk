@@ -11,15 +11,15 @@ from embedlab.common.config import check_config, given_keys, load_schema
 from embedlab.analogy.similarity import benchmark_file
 from embedlab.common.slurm_fit import query_nodes, request_of, unfit
 from embedlab.common.config import ConfigError
-from embedlab.vectors.sources import reject_old_keys, vector_set
+from embedlab.vectors.sources import vector_set
 
 # --config strings typed as the schema says, defaults filled in, one short line per problem
 # (relative to this file, so that it is found when the workflow is used as a module)
 CONFIG_SCHEMA = workflow.source_path("../schemas/config.schema.yaml")
 # the keys the user gave (a default may adapt to the data, a value the user set may not)
 GIVEN_KEYS = given_keys(config)
+# check_config also stops at a key of an earlier embedlab (embedlab.common.config.OLD_KEYS)
 try:
-    reject_old_keys(config)
     config.update(check_config(config, load_schema(CONFIG_SCHEMA)))
     VECTORS = vector_set(config["vectors"]["sources"])
 except ConfigError as error:
@@ -126,9 +126,40 @@ def fixed_settings(*keys):
     return [key for key in keys if key in GIVEN_KEYS]
 
 
-def subset_n_labels(wildcards):
-    """'first' = the first analysis.n_labels classes; 'all' does not depend on that value."""
-    return config["analysis"]["n_labels"] if wildcards.subset == "first" else None
+def analysis_request():
+    """The analysis settings as the config asks for them, which check_analysis_settings and
+    decide_analysis_settings turn into the settings of each subset
+    (embedlab.images.analysis.decisions.Requested)."""
+    analysis = config["analysis"]
+    return {
+        "n_labels": analysis["n_labels"],
+        "perplexity": analysis["tsne"]["perplexity"],
+        "tsne_pca": analysis["tsne"]["pca_components"],
+        "kmeans_pca": analysis["kmeans"]["pca_components"],
+        "cv_folds": analysis["svm"]["cv_folds"],
+        # only whether C is chosen by cross-validation: another fixed C decides nothing anew
+        "cross_validate": analysis["svm"]["C"] is None,
+        "fixed": fixed_settings(
+            "analysis.n_labels",
+            "analysis.tsne.perplexity",
+            "analysis.kmeans.pca_components",
+            "analysis.svm.cv_folds",
+        ),
+    }
+
+
+def decided_from(*keys):
+    """The requested values (analysis_request) that a job's settings in settings.json are
+    decided from, as that job's params. settings.json is an ancient() input of the analysis
+    jobs, so a changed value reruns exactly the jobs whose settings depend on it (`all` does not
+    depend on n_labels), not all six; changed embeddings rerun them all."""
+
+    def values(wildcards):
+        request = analysis_request()
+        skip = {"n_labels"} if wildcards.subset == "all" else set()
+        return {key: request[key] for key in keys if key not in skip}
+
+    return values
 
 
 def image_outputs():
@@ -137,6 +168,7 @@ def image_outputs():
         f"{base}/embeddings.h5",
         f"{base}/skipped.tsv",
         f"{base}/analysis/settings.tsv",
+        f"{base}/analysis/settings.json",
     ]
     for subset in ("first", "all"):
         for name in (

@@ -1,7 +1,8 @@
 # Stage 5: the image dataset and its VGG16 embeddings: extract_vgg16 jobs (scatter) each embed a
 # range of whole batches into a shard file; gather_embeddings joins them into embeddings.h5.
 # Stage 6: t-SNE, KMeans and SVM on them, for the first analysis.n_labels classes ("first") and
-# for all classes ("all").
+# for all classes ("all"), with the settings decide_analysis_settings decided once from what was
+# embedded (check_analysis_settings runs the same decision on the item list first, to fail fast).
 
 
 if config["images"]["dataset"] == "digits":
@@ -37,8 +38,8 @@ if config["images"]["dataset"] == "mit67":
             mem_mb=lambda wc, attempt: 1000 * attempt,
         params:
             sources=config["images"]["mit67"],
-            retries=config["vectors"]["download_retries"],
-            timeout_s=config["vectors"]["timeout_s"],
+            retries=config["downloads"]["retries"],
+            timeout_s=config["downloads"]["timeout_s"],
         script:
             "../scripts/get_mit67.py"
 
@@ -122,6 +123,27 @@ rule check_analysis_settings:
     input:
         listing="results/images/{dataset}/items.tsv",
     output:
+        tsv="results/images/{dataset}/analysis/settings_check.tsv",
+    log:
+        "logs/images/check_analysis_settings_{dataset}.log",
+    benchmark:
+        "benchmarks/images/check_analysis_settings_{dataset}.tsv"
+    priority: 50
+    resources:
+        mem_mb=lambda wc, attempt: 500 * attempt,
+    params:
+        requested=analysis_request(),
+    script:
+        "../scripts/check_analysis_settings.py"
+
+
+rule decide_analysis_settings:
+    input:
+        h5="results/images/{dataset}/embeddings.h5",
+        skipped="results/images/{dataset}/skipped.tsv",
+        check="results/images/{dataset}/analysis/settings_check.tsv",
+    output:
+        json="results/images/{dataset}/analysis/settings.json",
         tsv="results/images/{dataset}/analysis/settings.tsv",
         html=report(
             "results/images/{dataset}/analysis/settings.html",
@@ -131,26 +153,22 @@ rule check_analysis_settings:
             labels={"table": "analysis settings"},
         ),
     log:
-        "logs/images/check_analysis_settings_{dataset}.log",
+        "logs/images/decide_analysis_settings_{dataset}.log",
     benchmark:
-        "benchmarks/images/check_analysis_settings_{dataset}.tsv"
-    priority: 50
+        "benchmarks/images/decide_analysis_settings_{dataset}.tsv"
     resources:
+        # the labels and split of every image, not the features
         mem_mb=lambda wc, attempt: 500 * attempt,
     params:
-        n_labels=config["analysis"]["n_labels"],
-        perplexity=config["analysis"]["tsne"]["perplexity"],
-        pca_components=config["analysis"]["pca_components"],
-        fixed=fixed_settings(
-            "analysis.n_labels", "analysis.tsne.perplexity", "analysis.pca_components"
-        ),
+        requested=analysis_request(),
     script:
-        "../scripts/check_analysis_settings.py"
+        "../scripts/decide_analysis_settings.py"
 
 
 rule tsne_images:
     input:
         h5="results/images/{dataset}/embeddings.h5",
+        settings=ancient("results/images/{dataset}/analysis/settings.json"),
     output:
         png=report(
             "results/images/{dataset}/analysis/{subset}/tsne.png",
@@ -172,11 +190,8 @@ rule tsne_images:
     resources:
         mem_mb=lambda wc, attempt: 4000 * attempt,
     params:
-        n_labels=subset_n_labels,
-        perplexity=config["analysis"]["tsne"]["perplexity"],
-        pca_components=config["analysis"]["tsne"]["pca_components"],
         seed=config["analysis"]["seed"],
-        fixed=fixed_settings("analysis.n_labels", "analysis.tsne.perplexity"),
+        decided_from=decided_from("n_labels", "perplexity", "tsne_pca"),
     script:
         "../scripts/tsne_images.py"
 
@@ -184,6 +199,7 @@ rule tsne_images:
 rule kmeans_images:
     input:
         h5="results/images/{dataset}/embeddings.h5",
+        settings=ancient("results/images/{dataset}/analysis/settings.json"),
     output:
         json="results/images/{dataset}/analysis/{subset}/kmeans.json",
         html=report(
@@ -202,10 +218,8 @@ rule kmeans_images:
     resources:
         mem_mb=lambda wc, attempt: 4000 * attempt,
     params:
-        n_labels=subset_n_labels,
-        pca_components=config["analysis"]["pca_components"],
         seed=config["analysis"]["seed"],
-        fixed=fixed_settings("analysis.n_labels", "analysis.pca_components"),
+        decided_from=decided_from("n_labels", "kmeans_pca"),
     script:
         "../scripts/kmeans_images.py"
 
@@ -213,6 +227,7 @@ rule kmeans_images:
 rule svm_images:
     input:
         h5="results/images/{dataset}/embeddings.h5",
+        settings=ancient("results/images/{dataset}/analysis/settings.json"),
     output:
         json="results/images/{dataset}/analysis/{subset}/svm.json",
         html=report(
@@ -257,11 +272,9 @@ rule svm_images:
         # the L2-normalised features (float32) twice, plus the scores of every class
         mem_mb=lambda wc, attempt: 4000 * attempt,
     params:
-        n_labels=subset_n_labels,
         C=config["analysis"]["svm"]["C"],
         C_grid=config["analysis"]["svm"]["C_grid"],
-        cv_folds=config["analysis"]["svm"]["cv_folds"],
         seed=config["analysis"]["seed"],
-        fixed=fixed_settings("analysis.n_labels", "analysis.svm.cv_folds"),
+        decided_from=decided_from("n_labels", "cv_folds", "cross_validate"),
     script:
         "../scripts/svm_images.py"

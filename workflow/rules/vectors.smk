@@ -35,8 +35,8 @@ if VECTORS.downloads:
         params:
             url=lambda wc: VECTORS.downloads[wc.file].location,
             digest=lambda wc: digest_param(VECTORS.downloads[wc.file].archive_digest),
-            retries=config["vectors"]["download_retries"],
-            timeout_s=config["vectors"]["timeout_s"],
+            retries=config["downloads"]["retries"],
+            timeout_s=config["downloads"]["timeout_s"],
         script:
             "../scripts/download_vectors.py"
 

@@ -1,19 +1,25 @@
-"""Rule check_analysis_settings: the analysis settings of both subsets as the data allow them,
-checked as soon as the item list exists (a user-set value the data cannot support stops the run
-here, before the VGG16 jobs finish)."""
+"""Rule check_analysis_settings: the analysis settings of both subsets decided from the item list
+as soon as it exists, by the same code as decide_analysis_settings, so that a user-set value the
+data cannot support, a dataset of one class or a class of one image stops the run here, before
+the VGG16 jobs finish. settings_check.tsv records what the listing allows; the settings the jobs
+use are decided from what was embedded (settings.json)."""
 
-from embedlab.common.html_tables import tsv_to_html
 from embedlab.common.joblog import job_log
 from embedlab.common.tables import write_tsv
-from embedlab.images.analysis.settings import check_settings
+from embedlab.images.analysis.decisions import (
+    TABLE_HEADER,
+    Requested,
+    decide_settings,
+    settings_rows,
+)
 from embedlab.images.datasets import read_items
 
 with job_log(snakemake.log[0]) as log:
-    p = snakemake.params
-    labels = [item.label for item in read_items(snakemake.input.listing)]
-    rows = check_settings(labels, p.n_labels, p.perplexity, p.pca_components, p.fixed)
-    for row in rows:
-        if row[-1]:
-            log.warning("%s: %s", row[0], row[-1])
-    write_tsv(snakemake.output.tsv, ["subset", "key", "requested", "used", "note"], rows)
-    tsv_to_html(snakemake.output.tsv, snakemake.output.html, "Analysis settings, as used")
+    items = read_items(snakemake.input.listing)
+    requested = Requested(**snakemake.params.requested)
+    decided = decide_settings([i.label for i in items], [i.split for i in items], requested)
+    for subset in decided:
+        for note in subset.notes(*subset.settings):
+            log.warning("%s: %s", subset.subset, note)
+    write_tsv(snakemake.output.tsv, TABLE_HEADER, settings_rows(decided))
+    log.info("%d listed images: the analysis settings hold", len(items))

@@ -1,21 +1,19 @@
-"""Rule kmeans_images: KMeans (k = classes) after PCA, scored with NMI and ARI."""
+"""Rule kmeans_images: KMeans (k = classes) after PCA, scored with NMI and ARI; the PCA size comes
+from settings.json (decide_analysis_settings)."""
 
 from embedlab.common.html_tables import json_to_html
 from embedlab.common.joblog import job_log
+from embedlab.images.analysis.decisions import read_settings
 from embedlab.images.analysis.scores import kmeans_scores, load_analysis, write_json
-from embedlab.images.analysis.settings import PCA_COMPONENTS, pca_components_for
+from embedlab.images.analysis.settings import KMEANS_PCA
 
 with job_log(snakemake.log[0]) as log:
     p = snakemake.params
-    inp = load_analysis(snakemake.input.h5, p.n_labels, p.fixed)
-    n, d = inp.data.embeddings.shape
-    pca = pca_components_for(
-        p.pca_components, n, d, PCA_COMPONENTS in p.fixed, snakemake.wildcards.subset
-    )
-    inp.adjustments += pca.notes
+    settings = read_settings(snakemake.input.settings, snakemake.wildcards.subset)
+    inp = load_analysis(snakemake.input.h5, settings, KMEANS_PCA)
     for note in inp.adjustments:
         log.warning("adapted to the data: %s", note)
-    scores = kmeans_scores(inp.data.embeddings, inp.data.labels, p.seed, pca.value)
+    scores = kmeans_scores(inp.data.embeddings, inp.data.labels, p.seed, settings.kmeans_pca)
     write_json(
         {
             **scores,

@@ -1,27 +1,24 @@
 """Rule svm_images: the published linear-SVM protocol (L2-normalised features, C by seeded
 cross-validation on the train split), scored on the test split: scores, per-class accuracy, the
-most confused pairs and the confusion matrix."""
-
-import numpy as np
+most confused pairs and the confusion matrix. The folds come from settings.json
+(decide_analysis_settings)."""
 
 from embedlab.common.html_tables import json_to_html, tsv_to_html
 from embedlab.common.joblog import job_log
 from embedlab.common.plots import plot_confusion, titled
 from embedlab.common.tables import write_tsv
+from embedlab.images.analysis.decisions import read_settings
 from embedlab.images.analysis.scores import load_analysis, svm_scores, write_json
-from embedlab.images.analysis.settings import CV_FOLDS, cv_folds_for
+from embedlab.images.analysis.settings import CV_FOLDS
 from embedlab.images.analysis.svm import per_class_rows
 
 with job_log(snakemake.log[0]) as log:
     p = snakemake.params
     out = snakemake.output
     subset = snakemake.wildcards.subset
-    inp = load_analysis(snakemake.input.h5, p.n_labels, p.fixed)
-    train = inp.data.labels[inp.data.split == "train"]
-    smallest = int(min(np.sum(train == c) for c in inp.classes))
-    folds = cv_folds_for(p.cv_folds, smallest, CV_FOLDS in p.fixed)
-    if p.C is None:
-        inp.adjustments += folds.notes
+    settings = read_settings(snakemake.input.settings, subset)
+    # settings.json holds folds (and their note) only when C is chosen by cross-validation
+    inp = load_analysis(snakemake.input.h5, settings, CV_FOLDS)
     for note in inp.adjustments:
         log.warning("adapted to the data: %s", note)
     scores, confusion = svm_scores(
@@ -30,7 +27,7 @@ with job_log(snakemake.log[0]) as log:
         inp.data.split,
         p.C,
         p.C_grid,
-        folds.value,
+        settings.cv_folds,
         p.seed,
         log.info,
     )

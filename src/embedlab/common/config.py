@@ -6,6 +6,8 @@ the schema asks for (only where it asks for a non-string type, so a string key s
 then fills in the schema's defaults as ``snakemake.utils.validate(set_default=True)`` does, and
 validates. A problem becomes one short `ConfigError` per line, naming the key path, the value and
 the constraint (``neighbors.k = -3: minimum is 1``), instead of jsonschema's dump of the schema.
+A key of an earlier embedlab (`OLD_KEYS`, a `glove:` section) stops with one line naming the key
+that replaced it.
 """
 
 from __future__ import annotations
@@ -184,12 +186,36 @@ def config_errors(config: dict[str, Any], schema: Schema) -> list[str]:
     return [describe(error) for error in errors]
 
 
+# keys of an earlier embedlab and the keys that replaced them (config/README.md describes these)
+OLD_KEYS = {
+    "analysis.pca_components": "analysis.kmeans.pca_components",
+    "vectors.download_retries": "downloads.retries",
+    "vectors.timeout_s": "downloads.timeout_s",
+}
+
+
+def reject_old_keys(config: Mapping[str, Any]) -> None:
+    """A config written for an earlier embedlab stops with one line naming the new keys: the
+    `glove:` section (before issue 10) and the keys of `OLD_KEYS` (before issue 18)."""
+    if "glove" in config:
+        raise ConfigError(
+            "the `glove:` section is now `vectors:` (its `source` goes into a list, "
+            "`vectors: {sources: [{source: ...}]}`; config/README.md describes every key)"
+        )
+    given = set(given_keys(config))
+    moved = [f"`{old}` is now `{new}`" for old, new in OLD_KEYS.items() if old in given]
+    if moved:
+        raise ConfigError("; ".join(moved) + " (config/README.md describes every key)")
+
+
 def check_config(config: dict[str, Any], schema: Schema) -> dict[str, Any]:
     """A copy of `config` with typed values and defaults filled in; ConfigError naming each
-    problem (at most MAX_ERRORS lines of them, then a line of advice)."""
+    problem (an old key: `reject_old_keys`; else at most MAX_ERRORS lines of problems, then a
+    line of advice)."""
     checked = coerce(config, schema)
     if not isinstance(checked, dict):
         raise ConfigError(f"{show(config)} is not a mapping of keys to values")
+    reject_old_keys(checked)
     problems = config_errors(checked, schema)
     if problems:
         shown = problems[:MAX_ERRORS]

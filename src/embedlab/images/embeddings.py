@@ -3,7 +3,8 @@
 ``extract_vgg16`` jobs each embed a range of whole batches of ``items.tsv`` into a shard file
 (:func:`extract_shard`); ``gather_embeddings`` joins the shards, in order, into
 ``embeddings.h5`` and ``skipped.tsv`` (:func:`gather_shards`); every consumer reads the result
-with :func:`read_embeddings`.
+with :func:`read_embeddings` (the analysis settings only its labels and split:
+:func:`read_embedded_items`).
 
 With n items and batch size b there are B = ceil(n / b) batches; shard i of S takes batches
 [i·B // S, (i+1)·B // S) (possibly none: an empty but valid shard). Batch boundaries depend only
@@ -362,18 +363,24 @@ def _attrs(f: h5py.File) -> dict[str, Any]:
     return {k: v.item() if isinstance(v, np.generic) else v for k, v in f.attrs.items()}
 
 
+GATHERED = "an image-embeddings file written by the gather_embeddings rule"
+
+
+def _check_gathered(f: h5py.File, path: str | os.PathLike[str]) -> None:
+    missing = [name for name in ("embeddings", *ITEM_COLUMNS) if name not in f]
+    if f.attrs.get("format") != FORMAT or missing:
+        found = f.attrs.get("format", "no format attribute")
+        raise EmbeddingsFileError(
+            f"{path} is not {GATHERED} (format {FORMAT!r}; found {found!r}"
+            + (f", no dataset(s) {missing}" if missing else "")
+            + "). Point the analysis at results/images/<dataset>/embeddings.h5."
+        )
+
+
 def read_embeddings(path: str | os.PathLike[str]) -> ImageEmbeddings:
     """All of an ``embeddings.h5`` written by :func:`gather_shards`, into memory."""
-    what = "an image-embeddings file written by the gather_embeddings rule"
-    with _open(path, what) as f:
-        missing = [name for name in ("embeddings", *ITEM_COLUMNS) if name not in f]
-        if f.attrs.get("format") != FORMAT or missing:
-            found = f.attrs.get("format", "no format attribute")
-            raise EmbeddingsFileError(
-                f"{path} is not {what} (format {FORMAT!r}; found {found!r}"
-                + (f", no dataset(s) {missing}" if missing else "")
-                + "). Point the analysis at results/images/<dataset>/embeddings.h5."
-            )
+    with _open(path, GATHERED) as f:
+        _check_gathered(f, path)
         try:
             return ImageEmbeddings(
                 embeddings=np.asarray(f["embeddings"][()], dtype=np.float32),
@@ -384,3 +391,12 @@ def read_embeddings(path: str | os.PathLike[str]) -> ImageEmbeddings:
             )
         except ValueError as e:
             raise EmbeddingsFileError(f"{path}: {e}; delete it and run again") from e
+
+
+def read_embedded_items(path: str | os.PathLike[str]) -> tuple[list[str], list[str], int]:
+    """What the analysis settings are decided from: the labels and split of an ``embeddings.h5``
+    (one per embedded image) and its feature size, without reading the features."""
+    with _open(path, GATHERED) as f:
+        _check_gathered(f, path)
+        labels, split = (f[name].asstr()[()].tolist() for name in ("labels", "split"))
+        return labels, split, int(f["embeddings"].shape[1])

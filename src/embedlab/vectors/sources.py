@@ -261,12 +261,3 @@ def vector_set(items: Sequence[Mapping[str, Any]]) -> VectorSet:
                 )
             files[source.file_name] = source.key
     return VectorSet(tuple(sources))
-
-
-def reject_old_keys(config: Mapping[str, Any]) -> None:
-    """A config written for embedlab before issue 10 (`glove:`) stops with one line."""
-    if "glove" in config:
-        raise ConfigError(
-            "the `glove:` section is now `vectors:` (its `source` goes into a list, "
-            "`vectors: {sources: [{source: ...}]}`; config/README.md describes every key)"
-        )

@@ -1,11 +1,12 @@
 """Scores of an image-embedding space: class selection, KMeans (NMI, ARI), linear SVM (the
 published protocol, :mod:`embedlab.images.analysis.svm`).
 
-Every analysis rule starts from :func:`load_analysis` (the rows of the first ``n_labels`` classes
-of ``embeddings.h5``, read by :func:`embedlab.images.embeddings.read_embeddings`) and ends with
-:func:`write_json`. When the file's ``weights`` say the network was random (untrained), every
-JSON and plot title carries a note saying so: a score of random features must never be mistaken
-for one of learnt features. Everything random takes ``seed``; equal inputs give equal bytes.
+Every analysis rule starts from :func:`load_analysis` (the rows of ``embeddings.h5``, read by
+:func:`embedlab.images.embeddings.read_embeddings`, of the classes that ``settings.json`` decided
+for the subset: :mod:`embedlab.images.analysis.decisions`) and ends with :func:`write_json`. When
+the file's ``weights`` say the network was random (untrained), every JSON and plot title carries
+a note saying so: a score of random features must never be mistaken for one of learnt features.
+Everything random takes ``seed``; equal inputs give equal bytes.
 """
 
 from __future__ import annotations
@@ -27,7 +28,8 @@ from sklearn.metrics import (
 )
 
 from embedlab.common.atomic import atomic_output
-from embedlab.images.analysis.settings import N_LABELS, n_labels_for, select_classes
+from embedlab.images.analysis.decisions import SubsetSettings
+from embedlab.images.analysis.settings import N_LABELS
 from embedlab.images.analysis.svm import (
     SVM_DESCRIPTION,
     SVM_PROTOCOL,
@@ -83,14 +85,19 @@ class AnalysisInput:
 
 
 def load_analysis(
-    h5_path: str | os.PathLike[str], n_labels: int | None, fixed: Sequence[str] = ()
+    h5_path: str | os.PathLike[str], settings: SubsetSettings, *keys: str
 ) -> AnalysisInput:
-    """The `first` subset (n_labels classes) or `all` (None), with n_labels adapted to the data
-    unless the user set it (`fixed` holds the config keys the user set)."""
+    """The rows of the subset's classes as `settings` decided them, with the adjustments of the
+    number of classes and of the settings `keys` (in that order) as the notes."""
     data = read_embeddings(h5_path)
-    used = n_labels_for(n_labels, len(set(data.labels.tolist())), N_LABELS in fixed)
-    classes = select_classes(data.labels, used.value)  # type: ignore[arg-type]
-    return AnalysisInput(subset(data, classes), classes, untrained_note(data.weights), used.notes)
+    rows = subset(data, settings.classes)
+    if len(rows.labels) != settings.n_images:
+        raise ValueError(
+            f"{h5_path}: the '{settings.subset}' subset has {len(rows.labels)} images, but its "
+            f"settings were decided for {settings.n_images}; run decide_analysis_settings again"
+        )
+    notes = settings.notes(N_LABELS, *keys)
+    return AnalysisInput(rows, list(settings.classes), untrained_note(data.weights), notes)
 
 
 def _check_classes(labels: np.ndarray) -> list[str]:
@@ -156,14 +163,15 @@ def svm_scores(
     split: np.ndarray,
     svm_c: float | None = None,
     c_grid: Sequence[float] = (0.1, 1.0, 10.0),
-    cv_folds: int = 3,
+    cv_folds: int | None = 3,
     seed: int = 0,
     progress: Any = None,
 ) -> tuple[dict[str, Any], np.ndarray]:
     """The published protocol (:mod:`embedlab.images.analysis.svm`): L2-normalised features,
     linear SVM trained on the train split with C fixed (`svm_c`) or chosen from `c_grid` by seeded
-    stratified `cv_folds`-fold cross-validation on the train split only, scored on the test split.
-    Returns the scores and the confusion matrix (rows: true class, columns: predicted)."""
+    stratified `cv_folds`-fold cross-validation on the train split only (`cv_folds` None: only with
+    `svm_c`), scored on the test split. Returns the scores and the confusion matrix (rows: true
+    class, columns: predicted)."""
     classes = _check_classes(labels)
     _check_split(labels, split, classes)
     if svm_c is not None and svm_c <= 0:
@@ -173,6 +181,8 @@ def svm_scores(
     rotated = Rotated(features[train])
     cv: list[dict[str, Any]] = []
     if svm_c is None:
+        if cv_folds is None:
+            raise ValueError("analysis.svm.C is null: cv_folds must be given to choose it")
         svm_c, cv = choose_c(
             features[train], labels[train], c_grid, cv_folds, seed, rotated, progress
         )

@@ -1,24 +1,26 @@
-"""Analysis settings that depend on the data: the number of classes of the `first` subset, the
-t-SNE perplexity and the PCA size before KMeans.
+"""Analysis settings that depend on the data, one rule each: the number of classes of the `first`
+subset, the t-SNE perplexity and PCA size, the PCA size before KMeans and the SVM's
+cross-validation folds; and what every analysis needs of the classes themselves.
 
 A value the user left at its schema default adapts to the data (a 3-class folder runs with the
 defaults): n_labels above the number of classes uses every class, a perplexity above what the
 points allow is lowered to the largest allowed, a PCA size above min(samples, features) is cut to
-it. Each adjustment comes back as a note, which the jobs put in their log, JSON and figure title.
-A value the user set that the data cannot support is an error naming the config key, the value,
-the limit and what to set; `check_analysis_settings` raises it as soon as the item list exists,
-before the expensive VGG16 jobs finish.
+it, the folds are lowered to the smallest class's training images. Each adjustment comes back as a
+note, which the jobs put in their log, JSON and figure title. A value the user set that the data
+cannot support is an error naming the config key, the value, the limit and what to set.
+:mod:`embedlab.images.analysis.decisions` applies these rules to both subsets at once.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 N_LABELS = "analysis.n_labels"
 PERPLEXITY = "analysis.tsne.perplexity"
-PCA_COMPONENTS = "analysis.pca_components"
 TSNE_PCA = "analysis.tsne.pca_components"
+KMEANS_PCA = "analysis.kmeans.pca_components"
 CV_FOLDS = "analysis.svm.cv_folds"
 MIN_TSNE_POINTS = 4  # perplexity >= 1 needs (N - 1) / 3 >= 1
 
@@ -85,7 +87,7 @@ def perplexity_for(requested: float, n_samples: int, fixed: bool, subset: str) -
     )
 
 
-def pca_components_for(
+def kmeans_pca_for(
     requested: int, n_samples: int, n_features: int | None, fixed: bool, subset: str
 ) -> Resolved:
     """PCA components before KMeans: at most min(samples, features) (features None: not known
@@ -95,7 +97,7 @@ def pca_components_for(
         return Resolved(requested)
     if fixed:
         raise _refuse(
-            PCA_COMPONENTS,
+            KMEANS_PCA,
             requested,
             f"the '{subset}' subset has {n_samples} images"
             + ("" if n_features is None else f" of {n_features} features")
@@ -104,7 +106,7 @@ def pca_components_for(
         )
     return Resolved(
         top,
-        [f"{PCA_COMPONENTS} {requested} -> {top}: the '{subset}' subset has {n_samples} images"],
+        [f"{KMEANS_PCA} {requested} -> {top}: the '{subset}' subset has {n_samples} images"],
     )
 
 
@@ -144,6 +146,45 @@ def cv_folds_for(requested: int, smallest_class: int, fixed: bool) -> Resolved:
     )
 
 
+def _names(classes: Sequence[str], limit: int = 5) -> str:
+    shown = ", ".join(repr(c) for c in classes[:limit])
+    return shown + (f" and {len(classes) - limit} more" if len(classes) > limit else "")
+
+
+def check_classes(labels: Sequence[str], split: Sequence[str]) -> None:
+    """Every analysis compares classes: at least 2 of them, and the SVM trains on the train split
+    and scores on the test split, so every class needs an image in each (`labels` and `split`:
+    one per image)."""
+    classes = sorted(set(labels))
+    if len(classes) < 2:
+        held = f"only one class ({classes[0]!r})" if classes else "no images"
+        raise SettingError(
+            f"The images hold {held}; t-SNE, KMeans and the SVM compare at least 2 classes. Add "
+            "a second class (a <class>/ folder of images beside it in images.folder), or set "
+            "images.folder to a folder of several."
+        )
+    counts = Counter(zip(labels, split, strict=True))
+    single = [c for c in classes if counts[c, "train"] + counts[c, "test"] == 1]
+    if single:
+        one = len(single) == 1
+        raise SettingError(
+            f"{'Class' if one else 'Classes'} {_names(single)} {'has' if one else 'have'} a "
+            "single image; the SVM needs a training and a test image of every class. Add images "
+            f"to {'it' if one else 'them'} (at least 2 per class), or remove "
+            f"{'its folder' if one else 'their folders'} from images.folder."
+        )
+    one_sided = [c for c in classes if not counts[c, "train"] or not counts[c, "test"]]
+    if one_sided:
+        shown = ", ".join(
+            f"{c!r} ({counts[c, 'train']} training, {counts[c, 'test']} test)"
+            for c in one_sided[:5]
+        )
+        raise SettingError(
+            f"Classes without a training or a test image: {shown}; the SVM needs both for every "
+            "class. Add images to them, or remove their folders from images.folder."
+        )
+
+
 def select_classes(labels: Iterable[str], n_labels: int | None) -> list[str]:
     """The first ``n_labels`` classes in sorted order (the lab used 5); all when None.
 
@@ -158,33 +199,3 @@ def select_classes(labels: Iterable[str], n_labels: int | None) -> list[str]:
     if n_labels > len(classes):
         raise ValueError(f"n_labels={n_labels} but the data hold only {len(classes)} classes")
     return classes[:n_labels]
-
-
-def check_settings(
-    labels: Sequence[str],
-    n_labels: int,
-    perplexity: float,
-    pca_components: int,
-    fixed: Sequence[str],
-    n_features: int | None = None,
-) -> list[list[object]]:
-    """Every setting of both subsets as the jobs will use it, for the data `labels` (one per
-    image); raises SettingError for a user-set value the data cannot support. Rows: subset,
-    key, requested, used, note."""
-    rows: list[list[object]] = []
-    n_classes = len(set(labels))
-    for subset, wanted in (("first", n_labels), ("all", None)):
-        classes_used = n_labels_for(wanted, n_classes, N_LABELS in fixed)
-        classes = select_classes(labels, classes_used.value)  # type: ignore[arg-type]
-        n = sum(1 for label in labels if label in set(classes))
-        used = [
-            (N_LABELS, wanted, classes_used),
-            (PERPLEXITY, perplexity, perplexity_for(perplexity, n, PERPLEXITY in fixed, subset)),
-        ]
-        pca = pca_components_for(pca_components, n, n_features, PCA_COMPONENTS in fixed, subset)
-        used.append((PCA_COMPONENTS, pca_components, pca))
-        for key, requested, result in used:
-            if key == N_LABELS and wanted is None:
-                requested, result = "all", Resolved(n_classes)
-            rows.append([subset, key, requested, result.value, "; ".join(result.notes)])
-    return rows
