@@ -40,7 +40,13 @@ def start_chromium(profile: Path):
         f"--user-data-dir={profile}",
     ):
         options.add_argument(arg)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})  # page errors: page_errors
     return webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+
+
+def page_errors(driver) -> list[str]:
+    """The page's JavaScript errors (uncaught exceptions, console.error) since the last call."""
+    return [e["message"] for e in driver.get_log("browser") if e["level"] == "SEVERE"]
 
 
 def wait_for(condition, timeout: float = 10.0):

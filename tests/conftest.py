@@ -10,7 +10,8 @@ wait for it and reuse it.
 - `mini_finished`: a complete run of the mini config (.test/config/mini.yaml), every rule on the
   smallest inputs, by a project that uses the workflow as a module (the module test checks
   it; the SLURM test runs the same config through SLURM and compares);
-- `report`, `zip_report`: the tiny run's report, both forms; `browser`: headless Chromium.
+- `report`, `zip_report`: the tiny run's report, both forms; `mini_report`: the mini run's;
+  `browser`: headless Chromium.
 
 The tiers: `make check` runs the tests not marked `slow`: no Snakemake run, root, browser,
 TensorBoard, SLURM cluster, TensorFlow (Keras' VGG16) or full-size data; about a minute.
@@ -132,6 +133,21 @@ def report(tiny_finished: Path, tmp_path_factory: pytest.TempPathFactory) -> Pat
         assert "Report created" in out.stdout + out.stderr
 
     return shared(tmp_path_factory, "report", build) / "report.html"
+
+
+@pytest.fixture(scope="session")
+def mini_report(mini_finished: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The single-file report of the mini run (one model and an image folder: the menus of the
+    default config's report), made in its deployment; mini_finished stays unchanged."""
+
+    def build(folder: Path) -> None:
+        report = folder / "report.html"
+        out = snakemake(
+            None, "--report", str(report), configfile=None, cores=None, cwd=mini_finished
+        )
+        assert "Report created" in out.stdout + out.stderr
+
+    return shared(tmp_path_factory, "mini_report", build) / "report.html"
 
 
 @pytest.fixture(scope="session")

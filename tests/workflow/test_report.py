@@ -15,7 +15,9 @@ import pytest
 from embedlab.common.tables import read_tsv
 from tests.browser import (
     assert_drawn_like,
+    click_text,
     open_item,
+    page_errors,
     shown_frame,
     shown_image,
     shown_table,
@@ -61,6 +63,55 @@ def test_report_opens_with_every_figure(report: Path, tiny_finished: Path, brows
         ".map(i => i.src.slice(0, 60))"
     )
     assert broken == []
+
+
+# the report app's own tables: category -> subcategory -> result paths, and each result's labels
+MENU = """
+return [categories, Object.fromEntries(Object.entries(results).map(([p, r]) => [p, r.labels]))]
+"""
+# what a page shows besides the menu: more than the menu's own text when an item is open
+SHOWN = """
+const frames = [...document.querySelectorAll('iframe, img')].filter(e => e.offsetWidth > 0);
+return frames.length;
+"""
+
+
+@pytest.mark.parametrize("which", ["tiny", "mini"])
+def test_every_menu_page_and_every_item_opens(request, which: str, browser) -> None:
+    """Through the report's menus, as a person clicks: every category, every subcategory and
+    every item of it; no page goes blank and the page raises no JavaScript error. The mini
+    run's report has one model (two interactive maps: the shape whose menu page went blank,
+    issue 19), the tiny run's two."""
+    from selenium.webdriver.common.by import By
+
+    report = request.getfixturevalue("report" if which == "tiny" else "mini_report")
+    browser.get(report.as_uri())
+    wait_for(lambda: "reproducible pipeline" in browser.find_element(By.TAG_NAME, "body").text)
+    page_errors(browser)
+    categories, labels = browser.execute_script(MENU)
+    assert categories, "the report lists no results"
+    opened = []
+    for category, subcategories in categories.items():
+        for subcategory, paths in subcategories.items():
+            browser.get(report.as_uri())
+            click_text(browser, category)
+            click_text(browser, subcategory)
+            where = f"{category} / {subcategory}"
+            try:
+                rows = wait_for(lambda: browser.find_elements(By.CSS_SELECTOR, "a[iconname=eye]"))
+            except AssertionError:
+                body = browser.find_element(By.TAG_NAME, "body").text.strip()
+                raise AssertionError(
+                    f"{where}: no items listed; page {body[:200]!r}; errors {page_errors(browser)}"
+                ) from None
+            assert len(rows) == len(paths), (where, len(rows), paths, [labels[p] for p in paths])
+            for i in range(len(rows)):
+                browser.find_elements(By.CSS_SELECTOR, "a[iconname=eye]")[i].click()
+                wait_for(lambda: browser.execute_script(SHOWN), 30)
+                assert browser.find_element(By.TAG_NAME, "body").text.strip(), f"{where}: blank"
+                opened.append(where)
+            assert page_errors(browser) == [], where
+    assert len(opened) == sum(len(p) for s in categories.values() for p in s.values())
 
 
 def test_every_embedded_figure_decodes(report: Path, tiny_finished: Path) -> None:
@@ -192,12 +243,12 @@ def test_interactive_maps_show_a_tooltip_on_hover(
     tsv = read_tsv(tiny_finished / "results/images/digits/analysis/all/tsne.tsv")
     first_class = sorted({r["class"] for r in tsv})[0]
     first_file = next(r["path"] for r in tsv if r["class"] == first_class)
-    open_item(browser, zip_report, "Exploration", "Interactive maps", ("images", "digits"))
+    open_item(browser, zip_report, "Exploration", "Interactive maps", ("images: digits",))
     ((text, widths),) = hover_first_point(browser)
     assert text.split("\n") == [first_class, first_file]
     assert widths and all(w > 0 for w in widths), "the thumbnail did not load"
 
-    open_item(browser, zip_report, "Exploration", "Interactive maps", ("words", "glove.tiny"))
+    open_item(browser, zip_report, "Exploration", "Interactive maps", ("words: glove.tiny",))
     tips = hover_first_point(browser)
     assert [t for t, _ in tips] == ["the (rank 1)"]  # the most frequent word, drawn first
 

@@ -55,6 +55,7 @@ def test_a_user_set_perplexity_too_large_stops_before_the_embeddings(
     tmp_path: Path, tiny_glove: Path
 ) -> None:
     copy_mini_inputs(tiny_glove, tmp_path)
+    (tmp_path / "photos/class_0/unreadable.png").unlink()  # 24 images, all readable
     config = yaml.safe_load(MINI_CONFIG.read_text())
     config["analysis"] = {"tsne": {"perplexity": 30}}
     (tmp_path / "small.yaml").write_text(yaml.safe_dump(config))

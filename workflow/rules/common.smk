@@ -148,20 +148,6 @@ def analysis_request():
     }
 
 
-def decided_from(*keys):
-    """The requested values (analysis_request) that a job's settings in settings.json are
-    decided from, as that job's params. settings.json is an ancient() input of the analysis
-    jobs, so a changed value reruns exactly the jobs whose settings depend on it (`all` does not
-    depend on n_labels), not all six; changed embeddings rerun them all."""
-
-    def values(wildcards):
-        request = analysis_request()
-        skip = {"n_labels"} if wildcards.subset == "all" else set()
-        return {key: request[key] for key in keys if key not in skip}
-
-    return values
-
-
 def image_outputs():
     base = f"results/images/{image_set()}"
     files = [

@@ -168,7 +168,7 @@ rule decide_analysis_settings:
 rule tsne_images:
     input:
         h5="results/images/{dataset}/embeddings.h5",
-        settings=ancient("results/images/{dataset}/analysis/settings.json"),
+        settings="results/images/{dataset}/analysis/settings.json",
     output:
         png=report(
             "results/images/{dataset}/analysis/{subset}/tsne.png",
@@ -191,7 +191,6 @@ rule tsne_images:
         mem_mb=lambda wc, attempt: 4000 * attempt,
     params:
         seed=config["analysis"]["seed"],
-        decided_from=decided_from("n_labels", "perplexity", "tsne_pca"),
     script:
         "../scripts/tsne_images.py"
 
@@ -199,7 +198,7 @@ rule tsne_images:
 rule kmeans_images:
     input:
         h5="results/images/{dataset}/embeddings.h5",
-        settings=ancient("results/images/{dataset}/analysis/settings.json"),
+        settings="results/images/{dataset}/analysis/settings.json",
     output:
         json="results/images/{dataset}/analysis/{subset}/kmeans.json",
         html=report(
@@ -219,7 +218,6 @@ rule kmeans_images:
         mem_mb=lambda wc, attempt: 4000 * attempt,
     params:
         seed=config["analysis"]["seed"],
-        decided_from=decided_from("n_labels", "kmeans_pca"),
     script:
         "../scripts/kmeans_images.py"
 
@@ -227,7 +225,7 @@ rule kmeans_images:
 rule svm_images:
     input:
         h5="results/images/{dataset}/embeddings.h5",
-        settings=ancient("results/images/{dataset}/analysis/settings.json"),
+        settings="results/images/{dataset}/analysis/settings.json",
     output:
         json="results/images/{dataset}/analysis/{subset}/svm.json",
         html=report(
@@ -275,6 +273,5 @@ rule svm_images:
         C=config["analysis"]["svm"]["C"],
         C_grid=config["analysis"]["svm"]["C_grid"],
         seed=config["analysis"]["seed"],
-        decided_from=decided_from("n_labels", "cv_folds", "cross_validate"),
     script:
         "../scripts/svm_images.py"
