@@ -1,7 +1,8 @@
 # embedlab: the embedding-spaces lab as a reproducible pipeline.
 #
-# Every output path (results/, resources/, logs/, benchmarks/) is listed once, in the
-# "Output path scheme" table of README.md; keep that table in step with the rules.
+# Every output path (results/, resources/, logs/, benchmarks/) is typed once, in the output of
+# the rule that writes it (others name it as rules.<rule>.output.<name>), and listed once, in the
+# "Output path scheme" table of README.md (tests/workflow/test_paths.py keeps the two in step).
 
 
 from snakemake.utils import min_version
@@ -18,13 +19,15 @@ report: "workflow/report/workflow.rst"
 include: "workflow/rules/common.smk"
 
 
-# Every wildcard matches only what it can name in this run (a rule may narrow it further): the
-# DAG then never tries a rule on another rule's file (a store named 'glove.tiny.sample' for
+# Every wildcard of every rule is constrained here, once: each matches only what it can name in
+# this run (a rule narrows one further only where it says why: extract_vectors). The DAG then
+# never tries a rule on another rule's file (a store named 'glove.tiny.sample' for
 # results/neighbors/glove.tiny.sample.tsv), which keeps every Snakemake start short.
 wildcard_constraints:
     name=names_pattern(store_names()),
+    file=names_pattern(VECTORS.downloads),
     dataset=re.escape(image_set()),
-    subset="first|all",
+    subset=names_pattern(SUBSETS),
     chunk=r"\d+",
     shard=r"\d+",
 
@@ -36,10 +39,13 @@ include: "workflow/rules/images.smk"
 include: "workflow/rules/explore.smk"
 
 
+# what a run makes: the outputs of the rules, by name (common.smk: the target lists)
 rule all:
     default_target: True
     input:
-        all_outputs(),
+        word_outputs(),
+        comparison_outputs(),
+        image_outputs(),
         explore_outputs(),
     localrule: True
 

@@ -130,7 +130,7 @@ def test_merge_refuses_parts_of_another_split(stores, tmp_path) -> None:
 def test_rules_ask_the_formulas_memory_and_time(stores, tmp_path) -> None:
     """A dry run shows the mem_mb of the chunk jobs and the merge: the formulas' values."""
 
-    rules = (ROOT / "workflow/rules/neighbors.smk").read_text()
+    rules = (ROOT / "workflow/rules/vectors.smk").read_text()  # parse_vectors writes the store
     store_rel = re.search(r'store="(results/[^"]+)"', rules).group(1).format(name="g")
     dest = tmp_path / store_rel
     dest.parent.mkdir(parents=True)

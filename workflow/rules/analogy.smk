@@ -4,7 +4,7 @@
 
 rule answer_queries:
     input:
-        store="results/vectors/{name}.h5",
+        store=rules.parse_vectors.output.store,
     output:
         tsv="results/analogy/{name}/queries.tsv",
         html=report(
@@ -29,7 +29,7 @@ rule answer_queries:
 
 rule evaluate_analogy_benchmark:
     input:
-        store="results/vectors/{name}.h5",
+        store=rules.parse_vectors.output.store,
         questions=GOOGLE_QUESTIONS,
     output:
         tsv="results/analogy/{name}/google.tsv",
@@ -64,7 +64,7 @@ rule evaluate_analogy_benchmark:
 
 rule score_similarity:
     input:
-        store="results/vectors/{name}.h5",
+        store=rules.parse_vectors.output.store,
         pairs=similarity_files,
     output:
         tsv="results/similarity/{name}.tsv",
@@ -89,10 +89,10 @@ rule score_similarity:
 
 rule compare_models:
     input:
-        stores=expand("results/vectors/{name}.h5", name=store_names()),
-        google=expand("results/analogy/{name}/google.tsv", name=store_names()),
-        similarity=expand("results/similarity/{name}.tsv", name=store_names()),
-        queries=expand("results/analogy/{name}/queries.tsv", name=store_names()),
+        stores=expand(rules.parse_vectors.output.store, name=store_names()),
+        google=expand(rules.evaluate_analogy_benchmark.output.tsv, name=store_names()),
+        similarity=expand(rules.score_similarity.output.tsv, name=store_names()),
+        queries=expand(rules.answer_queries.output.tsv, name=store_names()),
     output:
         tsv="results/comparison/models.tsv",
         html=report(

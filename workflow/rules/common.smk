@@ -1,5 +1,9 @@
 # Shared helpers: config validation and the mapping from config to file names.
 # The decisions themselves live in the tested package (src/embedlab/sources.py).
+# Every path a rule writes is typed once, in that rule's output; everything else names it as
+# rules.<rule>.output.<name>. The functions here that do are called only once the rules they
+# name are defined: input functions at DAG time, image_folder() by the rules that follow
+# write_digits and get_mit67, the target lists by `all` (at the end of the Snakefile).
 
 import re
 from pathlib import Path
@@ -10,6 +14,7 @@ from embedlab.analogy.answers import data_file
 from embedlab.common.config import check_config, given_keys, load_schema
 from embedlab.analogy.similarity import benchmark_file
 from embedlab.common.slurm_fit import query_nodes, request_of, unfit
+from embedlab.images.analysis.decisions import SUBSETS
 from embedlab.common.config import ConfigError
 from embedlab.vectors.sources import vector_set
 
@@ -31,6 +36,12 @@ def names_pattern(names):
     return "|".join(re.escape(n) for n in names) or "(?!)"
 
 
+def filled(pattern, **wildcards):
+    """A rule's output path (rules.<rule>.output.<name>) with its wildcards filled in."""
+    (path,) = expand(pattern, **wildcards)
+    return path
+
+
 def store_names():
     """The word-vector stores of this run, in config order (results/vectors/<name>.h5)."""
     return list(VECTORS.names)
@@ -40,11 +51,11 @@ def vector_file(wildcards):
     """The vector file a store is parsed from: written, extracted, downloaded or the user's."""
     source = VECTORS.of(wildcards.name)
     if source.kind == "bundled":
-        return "resources/vectors/glove.6B.50d.txt"
+        return rules.write_bundled_glove.output.txt
     if source.is_zip:
-        return f"resources/vectors/{wildcards.name}.txt"
+        return filled(rules.extract_vectors.output.txt, name=wildcards.name)
     if source.kind == "url":
-        return f"resources/vectors/download/{source.file_name}"
+        return filled(rules.download_vectors.output.archive, file=source.file_name)
     return source.location
 
 
@@ -52,7 +63,7 @@ def vector_archive(wildcards):
     """The zip archive a member is extracted from: downloaded, or the user's local file."""
     source = VECTORS.of(wildcards.name)
     if source.kind == "url":
-        return f"resources/vectors/download/{source.file_name}"
+        return filled(rules.download_vectors.output.archive, file=source.file_name)
     return source.location
 
 
@@ -67,7 +78,7 @@ GOOGLE_QUESTIONS = str(data_file("questions-words.txt"))
 def neighbor_parts(wildcards):
     """The chunk files a merge combines (their number is neighbors.chunks)."""
     return expand(
-        "results/neighbors/{name}/chunk_{chunk}.h5",
+        rules.neighbors_chunk.output.part,
         name=wildcards.name,
         chunk=range(config["neighbors"]["chunks"]),
     )
@@ -76,7 +87,7 @@ def neighbor_parts(wildcards):
 def vgg16_shards(wildcards):
     """The shard files gather_embeddings joins, in order (their number is images.shards)."""
     return expand(
-        "results/images/{dataset}/shards/{shard}.h5",
+        rules.extract_vgg16.output.shard,
         dataset=wildcards.dataset,
         shard=range(config["images"]["shards"]),
     )
@@ -84,21 +95,6 @@ def vgg16_shards(wildcards):
 
 def similarity_files(wildcards):
     return [str(benchmark_file(b)) for b in config["similarity"]["benchmarks"]]
-
-
-def word_outputs(name):
-    """Everything the word side produces for one word-vector store."""
-    return [
-        f"results/vectors/{name}.h5",
-        f"results/neighbors/{name}.h5",
-        f"results/neighbors/{name}.tsv",
-        f"results/neighbors/{name}.sample.tsv",
-        f"results/analogy/{name}/queries.tsv",
-        f"results/analogy/{name}/google.tsv",
-        f"results/analogy/{name}/google.png",
-        f"results/analogy/{name}/google_answers.tsv",
-        f"results/similarity/{name}.tsv",
-    ]
 
 
 def image_set():
@@ -114,11 +110,14 @@ def image_set():
 
 
 def image_folder():
-    """Where the dataset's <class>/<image> files are."""
+    """Where the dataset's <class>/<image> files are: the user's folder, or the folder that
+    write_digits or get_mit67 writes (images.smk defines only this dataset's rule)."""
     images = config["images"]
     if images["dataset"] == "folder":
         return images["folder"]
-    return f"resources/images/{images['dataset']}"
+    if images["dataset"] == "digits":
+        return rules.write_digits.output.folder
+    return rules.get_mit67.output.folder
 
 
 def fixed_settings(*keys):
@@ -148,41 +147,6 @@ def analysis_request():
     }
 
 
-def image_outputs():
-    base = f"results/images/{image_set()}"
-    files = [
-        f"{base}/embeddings.h5",
-        f"{base}/skipped.tsv",
-        f"{base}/analysis/settings.tsv",
-        f"{base}/analysis/settings.json",
-    ]
-    for subset in ("first", "all"):
-        for name in (
-            "tsne.png",
-            "tsne.svg",
-            "tsne.json",
-            "kmeans.json",
-            "svm.json",
-            "confusion.png",
-            "confusion.svg",
-        ):
-            files.append(f"{base}/analysis/{subset}/{name}")
-    return files
-
-
-COMPARISON_OUTPUTS = [
-    "results/comparison/models.tsv",
-    "results/comparison/models.png",
-    "results/comparison/queries.tsv",
-]
-
-
-def all_outputs():
-    return (
-        [path for name in store_names() for path in word_outputs(name)]
-        + COMPARISON_OUTPUTS
-        + image_outputs()
-    )
 
 
 def finished_message():
@@ -219,19 +183,82 @@ def check_cluster_fit():
         )
 
 
-def explore_outputs():
-    """Everything this stage produces (rule all asks for it)."""
-    dataset = image_set()
-    base = f"results/explore/images/{dataset}"
-    files = [
-        f"{base}/map.html",
-        f"{base}/retrieval.tsv",
-        f"{base}/gallery.html",
-        f"results/projector/images/{dataset}",
+# --- the target lists of `all`, what each stage produces, as the outputs of its rules ------------
+
+
+def word_outputs():
+    """Everything the word side produces, store by store."""
+    return [
+        path
+        for name in store_names()
+        for path in expand(
+            [
+                rules.parse_vectors.output.store,
+                rules.neighbors_merge.output.h5,
+                rules.neighbors_merge.output.tsv,
+                rules.sample_neighbors.output.tsv,
+                rules.answer_queries.output.tsv,
+                rules.evaluate_analogy_benchmark.output.tsv,
+                rules.evaluate_analogy_benchmark.output.png,
+                rules.evaluate_analogy_benchmark.output.answers,
+                rules.score_similarity.output.tsv,
+            ],
+            name=name,
+        )
     ]
-    for name in store_names():
-        files += [
-            f"results/explore/words/{name}/map.html",
-            f"results/projector/words/{name}",
-        ]
+
+
+def comparison_outputs():
+    """The comparison of every store."""
+    output = rules.compare_models.output
+    return [output.tsv, output.png, output.queries]
+
+
+def image_outputs():
+    """Everything the image side produces: the embeddings, then each subset's analysis."""
+    dataset = image_set()
+    files = expand(
+        [
+            rules.gather_embeddings.output.h5,
+            rules.gather_embeddings.output.skipped,
+            rules.decide_analysis_settings.output.tsv,
+            rules.decide_analysis_settings.output.json,
+        ],
+        dataset=dataset,
+    )
+    for subset in SUBSETS:
+        files += expand(
+            [
+                rules.tsne_images.output.png,
+                rules.tsne_images.output.svg,
+                rules.tsne_images.output.json,
+                rules.kmeans_images.output.json,
+                rules.svm_images.output.json,
+                rules.svm_images.output.png,
+                rules.svm_images.output.svg,
+            ],
+            dataset=dataset,
+            subset=subset,
+        )
     return files
+
+
+def explore_outputs():
+    """Everything the exploration stage produces: the image side's, then each store's."""
+    files = expand(
+        [
+            rules.map_images.output.html,
+            rules.retrieve_images.output.tsv,
+            rules.retrieve_images.output.gallery,
+            rules.export_projector_images.output.folder,
+        ],
+        dataset=image_set(),
+    )
+    return files + [
+        path
+        for name in store_names()
+        for path in expand(
+            [rules.map_words.output.html, rules.export_projector_words.output.folder],
+            name=name,
+        )
+    ]

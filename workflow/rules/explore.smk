@@ -5,8 +5,9 @@
 
 rule map_images:
     input:
-        tsv="results/images/{dataset}/analysis/all/tsne.tsv",
-        json="results/images/{dataset}/analysis/all/tsne.json",
+        # the map of all classes
+        tsv=filled(rules.tsne_images.output.tsv, subset="all", allow_missing=True),
+        json=filled(rules.tsne_images.output.json, subset="all", allow_missing=True),
         folder=image_folder(),
     output:
         html=report(
@@ -30,8 +31,8 @@ rule map_images:
 
 rule map_words:
     input:
-        store="results/vectors/{name}.h5",
-        queries="results/analogy/{name}/queries.tsv",
+        store=rules.parse_vectors.output.store,
+        queries=rules.answer_queries.output.tsv,
     output:
         html=report(
             "results/explore/words/{name}/map.html",
@@ -60,7 +61,7 @@ rule map_words:
 
 rule retrieve_images:
     input:
-        h5="results/images/{dataset}/embeddings.h5",
+        h5=rules.gather_embeddings.output.h5,
         folder=image_folder(),
     output:
         tsv="results/explore/images/{dataset}/retrieval.tsv",
@@ -96,7 +97,7 @@ rule retrieve_images:
 
 rule export_projector_words:
     input:
-        store="results/vectors/{name}.h5",
+        store=rules.parse_vectors.output.store,
     output:
         folder=directory("results/projector/words/{name}"),
     log:
@@ -113,7 +114,7 @@ rule export_projector_words:
 
 rule export_projector_images:
     input:
-        h5="results/images/{dataset}/embeddings.h5",
+        h5=rules.gather_embeddings.output.h5,
         folder=image_folder(),
     output:
         folder=directory("results/projector/images/{dataset}"),

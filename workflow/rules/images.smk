@@ -66,7 +66,7 @@ rule list_images:
 
 rule extract_vgg16:
     input:
-        listing="results/images/{dataset}/items.tsv",
+        listing=rules.list_images.output.listing,
         folder=image_folder(),
     output:
         shard="results/images/{dataset}/shards/{shard}.h5",
@@ -74,8 +74,6 @@ rule extract_vgg16:
         "logs/images/extract_vgg16_{dataset}_{shard}.log",
     benchmark:
         "benchmarks/images/extract_vgg16_{dataset}_{shard}.tsv"
-    wildcard_constraints:
-        shard=r"\d+",
     threads: 2
     resources:
         # VGG16 with its top (138 M weights) plus one batch of 224x224 images in flight
@@ -121,7 +119,7 @@ rule gather_embeddings:
 
 rule check_analysis_settings:
     input:
-        listing="results/images/{dataset}/items.tsv",
+        listing=rules.list_images.output.listing,
     output:
         tsv="results/images/{dataset}/analysis/settings_check.tsv",
     log:
@@ -139,9 +137,9 @@ rule check_analysis_settings:
 
 rule decide_analysis_settings:
     input:
-        h5="results/images/{dataset}/embeddings.h5",
-        skipped="results/images/{dataset}/skipped.tsv",
-        check="results/images/{dataset}/analysis/settings_check.tsv",
+        h5=rules.gather_embeddings.output.h5,
+        skipped=rules.gather_embeddings.output.skipped,
+        check=rules.check_analysis_settings.output.tsv,
     output:
         json="results/images/{dataset}/analysis/settings.json",
         tsv="results/images/{dataset}/analysis/settings.tsv",
@@ -167,8 +165,8 @@ rule decide_analysis_settings:
 
 rule tsne_images:
     input:
-        h5="results/images/{dataset}/embeddings.h5",
-        settings="results/images/{dataset}/analysis/settings.json",
+        h5=rules.gather_embeddings.output.h5,
+        settings=rules.decide_analysis_settings.output.json,
     output:
         png=report(
             "results/images/{dataset}/analysis/{subset}/tsne.png",
@@ -184,8 +182,6 @@ rule tsne_images:
         "logs/images/tsne_images_{dataset}_{subset}.log",
     benchmark:
         "benchmarks/images/tsne_images_{dataset}_{subset}.tsv"
-    wildcard_constraints:
-        subset="first|all",
     threads: 2
     resources:
         mem_mb=lambda wc, attempt: 4000 * attempt,
@@ -197,8 +193,8 @@ rule tsne_images:
 
 rule kmeans_images:
     input:
-        h5="results/images/{dataset}/embeddings.h5",
-        settings="results/images/{dataset}/analysis/settings.json",
+        h5=rules.gather_embeddings.output.h5,
+        settings=rules.decide_analysis_settings.output.json,
     output:
         json="results/images/{dataset}/analysis/{subset}/kmeans.json",
         html=report(
@@ -212,8 +208,6 @@ rule kmeans_images:
         "logs/images/kmeans_images_{dataset}_{subset}.log",
     benchmark:
         "benchmarks/images/kmeans_images_{dataset}_{subset}.tsv"
-    wildcard_constraints:
-        subset="first|all",
     resources:
         mem_mb=lambda wc, attempt: 4000 * attempt,
     params:
@@ -224,8 +218,8 @@ rule kmeans_images:
 
 rule svm_images:
     input:
-        h5="results/images/{dataset}/embeddings.h5",
-        settings="results/images/{dataset}/analysis/settings.json",
+        h5=rules.gather_embeddings.output.h5,
+        settings=rules.decide_analysis_settings.output.json,
     output:
         json="results/images/{dataset}/analysis/{subset}/svm.json",
         html=report(
@@ -263,8 +257,6 @@ rule svm_images:
         "logs/images/svm_images_{dataset}_{subset}.log",
     benchmark:
         "benchmarks/images/svm_images_{dataset}_{subset}.tsv"
-    wildcard_constraints:
-        subset="first|all",
     threads: 2
     resources:
         # the L2-normalised features (float32) twice, plus the scores of every class

@@ -9,15 +9,13 @@ from embedlab.vectors.store import store_shape
 
 rule neighbors_chunk:
     input:
-        store="results/vectors/{name}.h5",
+        store=rules.parse_vectors.output.store,
     output:
         part="results/neighbors/{name}/chunk_{chunk}.h5",
     log:
         "logs/neighbors/neighbors_chunk_{name}_{chunk}.log",
     benchmark:
         "benchmarks/neighbors/neighbors_chunk_{name}_{chunk}.tsv"
-    wildcard_constraints:
-        chunk=r"\d+",
     threads: config["neighbors"]["threads"]
     resources:
         # the vectors once, top-k lists per thread, a fixed workspace (neighbor_jobs.chunk_mem_mb)
@@ -47,7 +45,7 @@ rule neighbors_chunk:
 
 rule neighbors_merge:
     input:
-        store="results/vectors/{name}.h5",
+        store=rules.parse_vectors.output.store,
         parts=neighbor_parts,
     output:
         h5="results/neighbors/{name}.h5",
@@ -74,8 +72,8 @@ rule neighbors_merge:
 
 rule sample_neighbors:
     input:
-        store="results/vectors/{name}.h5",
-        neighbors="results/neighbors/{name}.h5",
+        store=rules.parse_vectors.output.store,
+        neighbors=rules.neighbors_merge.output.h5,
     output:
         tsv="results/neighbors/{name}.sample.tsv",
         html=report(

@@ -27,8 +27,6 @@ if VECTORS.downloads:
             "logs/vectors/download_vectors_{file}.log",
         benchmark:
             "benchmarks/vectors/download_vectors_{file}.tsv"
-        wildcard_constraints:
-            file=names_pattern(VECTORS.downloads),
         localrule: True
         resources:
             mem_mb=lambda wc, attempt: 500 * attempt,
@@ -52,6 +50,7 @@ if VECTORS.members:
             "logs/vectors/extract_vectors_{name}.log",
         benchmark:
             "benchmarks/vectors/extract_vectors_{name}.tsv"
+        # narrower than the global constraint: only the stores extracted from a zip
         wildcard_constraints:
             name=names_pattern(VECTORS.members),
         resources:
@@ -77,8 +76,6 @@ rule parse_vectors:
         "logs/vectors/parse_vectors_{name}.log",
     benchmark:
         "benchmarks/vectors/parse_vectors_{name}.tsv"
-    wildcard_constraints:
-        name=names_pattern(VECTORS.names),
     threads: 2
     resources:
         # the text is memory-mapped; the float32 matrix and the word list stay below its size

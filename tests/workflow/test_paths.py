@@ -1,0 +1,87 @@
+"""README.md's "Output path scheme" table and the rules name the same paths, in both directions.
+
+The rules' paths are read from the workflow as Snakemake parses it (no DAG, no run), for two
+configs that between them define every conditional rule. A wildcard `{name}` is compared as the
+table writes it, `<name>`; a placeholder of the table also stands for a fixed name in a rule's
+path (`resources/vectors/<name>.txt` covers write_bundled_glove's `glove.6B.50d.txt`). A log or
+benchmark named `<stage>/<rule>_<its wildcards>` is covered by the table's generic row.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from tests.helpers import DEFAULT_CONFIG, ROOT, SNAKEFILE
+
+# bundled, downloaded and extracted vectors, and the digits; then MIT-67 (get_mit67)
+ZIP = {"source": "https://nlp.stanford.edu/data/glove.6B.zip", "dims": [100]}
+CONFIGS = ({"vectors": {"sources": [{"source": "bundled"}, ZIP]}}, {"images": {"dataset": "mit67"}})
+# written by `snakemake --report` (make report), not by a rule
+REPORTS = {"results/report.html", "results/report.zip"}
+
+
+def placeholders(path: str) -> str:
+    """A rule's path with each wildcard `{name}` (or `{name,constraint}`) written `<name>`."""
+    return re.sub(r"\{(\w+)(?:,[^{}]*)?\}", r"<\1>", path)
+
+
+def rule_paths(workdir: Path) -> dict[str, set[str]]:
+    """Every path a rule writes (outputs, log, benchmark) -> the forms the table may give it:
+    itself, and the generic row for a log or benchmark named after its rule and wildcards."""
+    from snakemake.api import SnakemakeApi
+    from snakemake.settings.types import ConfigSettings, ResourceSettings
+
+    paths: dict[str, set[str]] = {}
+    for config in CONFIGS:
+        settings = ConfigSettings(configfiles=[DEFAULT_CONFIG], config=config)
+        with SnakemakeApi() as api:
+            workflow = api.workflow(
+                ResourceSettings(), settings, snakefile=SNAKEFILE, workdir=workdir
+            )
+            for rule in workflow._workflow.rules:  # the parsed workflow, as --list-rules reads it
+                if not rule.output:
+                    continue  # all
+                outputs = [placeholders(path) for path in rule.output]
+                paths.update((path, {path}) for path in outputs)
+                # `_<dataset>_<subset>`: the rule's wildcards in the order its outputs name them
+                names = dict.fromkeys(re.findall(r"<\w+>", " ".join(outputs)))
+                own = rf"^(\w+)/\w+/{rule.name}{''.join(f'_{n}' for n in names)}\.(\w+)$"
+                for path in map(placeholders, [*rule.log, rule.benchmark]):
+                    paths[path] = {path, re.sub(own, r"\1/<stage>/<rule>_<wildcards>.\2", path)}
+    return paths
+
+
+def table_paths() -> list[str]:
+    """The paths in the table's first column; `a.tsv` / `.html` is a.tsv and a.html."""
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    table = text.split("## Output path scheme\n", 1)[1].split("\n## ", 1)[0]
+    paths: list[str] = []
+    for cell in re.findall(r"^\| (`.+?) \|", table, flags=re.M):
+        for span in re.findall(r"`([^`]+)`", cell):
+            if span.startswith("."):
+                span = paths[-1].rsplit(".", 1)[0] + span
+            paths.append(span.rstrip("/"))
+    return paths
+
+
+def covers(row: str, path: str) -> bool:
+    """Whether the table's `row` names `path`: a placeholder stands for itself or a fixed name
+    (those of the generic rows, `<rule>` and its kin, only for themselves)."""
+    if "<rule>" in row:
+        return row == path
+    parts = re.split(r"(<\w+>)", row)
+    regex = "".join(f"(?:{re.escape(p)}|[^/<>]+)" if p[:1] == "<" else re.escape(p) for p in parts)
+    return re.fullmatch(regex, path) is not None
+
+
+def test_readme_table_and_rules_name_the_same_paths(tmp_path: Path) -> None:
+    paths = rule_paths(tmp_path)
+    forms = set().union(*paths.values())
+    table = table_paths()
+    missing = [
+        path for path, own in paths.items() if not any(covers(r, f) for r in table for f in own)
+    ]
+    assert not missing, f"rule paths missing from README.md's table: {missing}"
+    unwritten = [r for r in table if r not in REPORTS and not any(covers(r, f) for f in forms)]
+    assert not unwritten, f"README.md's table names paths no rule writes: {unwritten}"
