@@ -15,7 +15,7 @@ rule map_images:
             caption="../report/map_images.rst",
             category="Exploration",
             subcategory="Interactive maps",
-            labels={"space": "images", "name": "{dataset}"},
+            labels={"map": "images: {dataset}"},
         ),
     log:
         "logs/explore/map_images_{dataset}.log",
@@ -39,7 +39,7 @@ rule map_words:
             caption="../report/map_words.rst",
             category="Exploration",
             subcategory="Interactive maps",
-            labels={"space": "words", "name": "{name}"},
+            labels={"map": "words: {name}"},
         ),
     log:
         "logs/explore/map_words_{name}.log",
