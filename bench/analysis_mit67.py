@@ -23,7 +23,6 @@ import argparse
 import os
 import platform
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -33,6 +32,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from make_mit67_like import fc2_like, write_embeddings
+from shared import child_output
 
 ROOT = Path(__file__).resolve().parents[1]
 JOBS = ("tsne", "kmeans", "svm")
@@ -67,7 +67,7 @@ def e2e(repeat: int, scratch: Path) -> None:
     for run in range(repeat):
         load = os.getloadavg()[0]
         start = time.perf_counter()
-        out = subprocess.run(
+        child_output(
             [
                 str(Path(sys.executable).parent / "snakemake"),
                 "--snakefile",
@@ -85,14 +85,10 @@ def e2e(repeat: int, scratch: Path) -> None:
                 "--",
                 *targets,
             ],
-            capture_output=True,
-            text=True,
             env=env,
-            check=False,
+            what="snakemake",
         )
         wall = time.perf_counter() - start
-        if out.returncode:
-            raise SystemExit(out.stdout[-3000:] + out.stderr[-3000:])
         jobs = {
             job: float(
                 (work / f"benchmarks/images/{job}_images_synthetic_all.tsv")

@@ -29,41 +29,19 @@ from __future__ import annotations
 import argparse
 import csv
 import json
-import os
-import platform
 import re
 import shutil
 import statistics
-import subprocess
 import sys
 import time
 from pathlib import Path
 
 import numpy as np
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from shared import child_output, cpu_line, load_line, require_peers
+
 ROOT = Path(__file__).resolve().parents[1]
-
-
-def cpu_line() -> str:
-    """lscpu's model name and which of the kernel's instruction sets the CPU has."""
-    flags: set[str] = set()
-    model = platform.processor() or "unknown CPU"
-    try:
-        out = subprocess.run(["lscpu"], capture_output=True, text=True, check=True).stdout
-        for line in out.splitlines():
-            key, _, value = line.partition(":")
-            if key.strip() == "Model name":
-                model = value.strip()
-            elif key.strip() == "Flags":
-                flags = set(value.split())
-    except (OSError, subprocess.CalledProcessError):
-        pass
-    have = [f for f in ("avx2", "fma", "avx512f", "avx512bw", "avx512vl") if f in flags]
-    return f"{model}, {os.cpu_count()} CPUs, flags: {' '.join(have) or 'none of avx2/avx512'}"
-
-
-def load_line() -> str:
-    return "load average " + " ".join(f"{v:.2f}" for v in os.getloadavg())
 
 
 def gemm_peak(size: int = 8192, repeat: int = 3) -> float:
@@ -126,10 +104,8 @@ def snakemake_run(store: Path, work: Path, chunks: int, k: int) -> tuple[float, 
         f"results/neighbors/{name}.h5",
     ]
     start = time.perf_counter()
-    done = subprocess.run(cmd, capture_output=True, text=True)
+    child_output(cmd, what="snakemake")
     seconds = time.perf_counter() - start
-    if done.returncode:
-        sys.exit(f"snakemake failed:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}")
     jobs = []
     for tsv in sorted((work / "benchmarks/neighbors").glob("*.tsv")):
         with open(tsv) as fh:
@@ -216,8 +192,8 @@ def main_bench(args: argparse.Namespace) -> None:
         times = []
         for _ in range(args.faiss_repeat):
             cmd = [sys.executable, __file__, "--child-faiss", str(store), "-k", str(args.k)]
-            out = subprocess.run(cmd, capture_output=True, text=True, check=True)
-            times.append(json.loads(out.stdout.strip().splitlines()[-1])["seconds"])
+            out = child_output(cmd, what="FAISS")
+            times.append(json.loads(out.strip().splitlines()[-1])["seconds"])
             print(
                 f"  FAISS IndexFlatIP k={args.k + 1}: {times[-1]:.1f} s; {load_line()}", flush=True
             )
@@ -238,21 +214,9 @@ def synthetic_store(scratch: Path, n: int, d: int, seed: int) -> Path:
         return path
     generator = ROOT / "bench/synthetic_vectors.py"
     if generator.exists():
-        subprocess.run(
-            [
-                sys.executable,
-                str(generator),
-                "--words",
-                str(n),
-                "--dim",
-                str(d),
-                "--seed",
-                str(seed),
-                "--store",
-                str(path),
-            ],
-            check=True,
-        )
+        command = [sys.executable, str(generator), "--words", str(n), "--dim", str(d)]
+        command += ["--seed", str(seed), "--store", str(path)]
+        print(child_output(command, what=generator.name), end="")
         return path
     from embedlab.vectors.store import write_store
 
@@ -310,10 +274,7 @@ def child(kind: str, store: Path, scratch: Path, chunks: int, k: int) -> dict[st
         "-k",
         str(k),
     ]
-    out = subprocess.run(cmd, capture_output=True, text=True)
-    if out.returncode:
-        sys.exit(f"{kind} failed:\n{out.stderr[-3000:]}")
-    return json.loads(out.stdout.strip().splitlines()[-1])
+    return json.loads(child_output(cmd, what=kind).strip().splitlines()[-1])
 
 
 SHAPES = [
@@ -413,6 +374,8 @@ def main() -> None:
         return main_scale(args)
     args.words = args.words or 400_000
     args.chunks = args.chunks or 4
+    if args.faiss_repeat:
+        require_peers("faiss")
     return main_bench(args)
 
 

@@ -16,7 +16,6 @@ import argparse
 import json
 import resource
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -24,7 +23,11 @@ from pathlib import Path
 
 import numpy as np
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from shared import child_output, require_peers
+
 DEFAULT_TEXT = Path("resources/vectors/glove.6B.50d.txt")
+PEER_MODULES = {"gensim": "gensim", "pandas": "pandas"}  # method -> module (the dev extra)
 
 
 def parse_ours(path: str) -> tuple[list[str], np.ndarray]:
@@ -98,17 +101,15 @@ def run_child(method: str, path: Path, check: str | None) -> dict[str, float]:
     cmd = [sys.executable, __file__, "--child", method, "--file", str(path)]
     if check:
         cmd += ["--check", check]
-    out = subprocess.run(cmd, capture_output=True, text=True, check=True)
-    return json.loads(out.stdout.strip().splitlines()[-1])
+    out = child_output(cmd, what=f"{method} on {path}")
+    return json.loads(out.strip().splitlines()[-1])
 
 
 def time_convert(path: Path) -> float:
     exe = Path(sys.executable).parent / "embedlab"
     with tempfile.TemporaryDirectory() as tmp:
         start = time.perf_counter()
-        subprocess.run(
-            [str(exe), "convert", str(path), f"{tmp}/s.h5"], check=True, capture_output=True
-        )
+        child_output([str(exe), "convert", str(path), f"{tmp}/s.h5"], what="embedlab convert")
         return time.perf_counter() - start
 
 
@@ -144,6 +145,7 @@ def main() -> None:
     if args.child:
         child(args.child, str(args.file), args.check)
         return
+    require_peers(*(PEER_MODULES[m] for m in args.methods if m in PEER_MODULES))
     path = ensure_text(args.file)
     if args.widen > 1:
         path = widen(path, args.widen)

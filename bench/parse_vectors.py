@@ -31,7 +31,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from neighbors import cpu_line, load_line
+from shared import child_failure, child_output, cpu_line, load_line, require_peers
 
 HERE = Path(__file__).resolve().parent
 CASES = {"text": (2_200_000, 300, "txt"), "binary": (400_000, 300, "bin")}
@@ -83,6 +83,7 @@ def run_child(method: str, path: Path) -> dict:
     proc = subprocess.Popen(
         [sys.executable, __file__, "--child", method, str(path)],
         stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
         text=True,
     )
     peak = [0]
@@ -94,10 +95,10 @@ def run_child(method: str, path: Path) -> dict:
 
     sampler = threading.Thread(target=sample)
     sampler.start()
-    out, _ = proc.communicate()
+    out, err = proc.communicate()
     sampler.join()
     if proc.returncode:
-        raise SystemExit(f"{method} on {path} failed (exit {proc.returncode})")
+        raise SystemExit(child_failure(f"{method} on {path}", proc.returncode, err))
     result = json.loads(out.strip().splitlines()[-1])
     result["peak_anonymous_mb"] = peak[0] / 1024
     return result
@@ -108,19 +109,9 @@ def ensure(scratch: Path, case: str) -> Path:
     path = scratch / f"synthetic.{n}x{d}.{ext}"
     if not path.exists():
         flag = "--text" if ext == "txt" else "--binary"
-        subprocess.run(
-            [
-                sys.executable,
-                str(HERE / "synthetic_vectors.py"),
-                "--words",
-                str(n),
-                "--dim",
-                str(d),
-                flag,
-                str(path),
-            ],
-            check=True,
-        )
+        generator = [sys.executable, str(HERE / "synthetic_vectors.py"), "--words", str(n)]
+        command = [*generator, "--dim", str(d), flag, str(path)]
+        print(child_output(command, what="synthetic_vectors.py"), end="")
     return path
 
 
@@ -134,6 +125,7 @@ def main() -> None:
     args = ap.parse_args()
     if args.child:
         return child(*args.child)
+    require_peers("gensim")
     args.scratch.mkdir(parents=True, exist_ok=True)
     print(cpu_line())
     for case in args.cases:

@@ -26,7 +26,6 @@ import argparse
 import json
 import os
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -35,6 +34,9 @@ from pathlib import Path
 import numpy as np
 
 from embedlab.images.analysis.tsne import DEFAULT_TSNE_METHOD, TSNE_METHODS
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from shared import child_output
 
 DATA = ("glove50", "vgg4096")
 
@@ -84,10 +86,8 @@ def run_child(method: str, data: Path, perplexity: float, seed: int, threads: in
     # scikit-learn's gradient uses every OpenMP thread whatever n_jobs says: cap all pools alike
     caps = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
     env = {**os.environ, **dict.fromkeys(caps, str(threads))}
-    out = subprocess.run(cmd, capture_output=True, text=True, check=False, env=env)
-    if out.returncode != 0:
-        raise RuntimeError(f"{' '.join(cmd)} failed:\n{out.stderr}")
-    return json.loads(out.stdout.strip().splitlines()[-1])
+    out = child_output(cmd, env=env, what=f"{method} on {data.name}")
+    return json.loads(out.strip().splitlines()[-1])
 
 
 def report(name: str, shape: tuple[int, ...], runs: dict[tuple[str, int], list[dict]]) -> None:

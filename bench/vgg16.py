@@ -25,7 +25,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import subprocess
 import sys
 import tempfile
 import time
@@ -33,6 +32,9 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from shared import child_output
 
 BATCH = 32
 SEED = 0
@@ -175,17 +177,16 @@ def make_images(folder: Path, count: int, size: tuple[int, int], fmt: str) -> Pa
 def run_child(
     method: str, model: str, images: Path, count: int, work: Path, save: Path | None
 ) -> dict[str, Any]:
-    command = [
-        sys.executable, __file__, "--child", method, "--model", model, "--images", str(images),
-        "--count", str(count), "--batch", str(BATCH), "--work", str(work),
-    ]  # fmt: skip
+    command = [sys.executable, __file__, "--child", method, "--model", model]
+    command += ["--images", str(images), "--count", str(count), "--batch", str(BATCH)]
+    command += ["--work", str(work)]
     if save is not None:
         command += ["--save", str(save)]
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"}
-    done = subprocess.run(command, capture_output=True, text=True, env=env, check=False)
-    lines = [line for line in done.stdout.splitlines() if line.startswith("RESULT ")]
-    if done.returncode != 0 or not lines:
-        raise SystemExit(f"{method} {model} {count} failed:\n{done.stderr[-3000:]}")
+    out = child_output(command, env=env, what=f"{method} {model} {count}")
+    lines = [line for line in out.splitlines() if line.startswith("RESULT ")]
+    if not lines:
+        raise SystemExit(f"{method} {model} {count} reported no result:\n{out[-3000:]}")
     return json.loads(lines[-1].removeprefix("RESULT "))
 
 

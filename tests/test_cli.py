@@ -243,3 +243,59 @@ def test_info_explains_a_path_that_is_not_a_store(
     assert "Unable to synchronously open" not in out.stderr
     assert "embedlab convert GLOVE.txt" in out.stderr
     assert "Traceback" not in out.stderr
+
+
+# --- 7. convert: no silent overwrite, a summary without empty parts; info -----------------------
+
+
+def test_convert_replaces_a_store_only_with_force(
+    embedlab: Path, tiny_glove: Path, tmp_path: Path
+) -> None:
+    store = tmp_path / "s.h5"
+    first = run(embedlab, "convert", tiny_glove, store, "--limit", "10")
+    assert first.returncode == 0 and len(read_store(store)) == 10
+    out = run(embedlab, "convert", tiny_glove, store)
+    assert (out.returncode, out.stdout) == (1, "")
+    assert out.stderr.splitlines()[-1] == (
+        f"embedlab convert: error: {store} exists; give --force to replace it, or another file name"
+    )
+    assert len(read_store(store)) == 10  # untouched
+    assert run(embedlab, "convert", tiny_glove, store, "--force").returncode == 0
+    assert len(read_store(store)) == 3000
+
+
+def test_convert_summary_and_info_say_only_what_applies(
+    embedlab: Path, tiny: Path, tiny_glove: Path, tmp_path: Path
+) -> None:
+    clean = run(embedlab, "convert", tiny_glove, tmp_path / "clean.h5")
+    assert clean.returncode == 0
+    assert "skipped" not in clean.stdout and "(0" not in clean.stdout and ";;" not in clean.stdout
+    assert "x 50 from glove (no 'count dim' header line); parse " in clean.stdout
+    bad = tmp_path / "bad.txt"
+    bad.write_text(tiny_glove.read_text(encoding="utf-8") + "broken 0.1\n", encoding="utf-8")
+    out = run(embedlab, "convert", bad, tmp_path / "bad.h5", "--on-bad-line", "skip")
+    assert "header line); 1 bad line skipped; parse " in out.stdout, out.stdout
+    info = run(embedlab, "info", tiny).stdout.splitlines()
+    assert "  limit = none (every word)" in info and "  limit = 0" not in info
+    assert (
+        run(embedlab, "convert", tiny_glove, tmp_path / "ten.h5", "--limit", "10").returncode == 0
+    )
+    assert "  limit = 10" in run(embedlab, "info", tmp_path / "ten.h5").stdout.splitlines()
+
+
+# --- 8. words and queries that begin with '-' ---------------------------------------------------
+
+
+def test_a_query_that_begins_with_a_minus_is_a_query(embedlab: Path, tiny: Path) -> None:
+    """'-king' is not -k 'ing': it is answered, as after '--'; so is a word like '-lrb-'."""
+    after_dashes = rows(run(embedlab, "analogy", tiny, "-k", "3", "--", "-king + queen"))
+    assert rows(run(embedlab, "analogy", tiny, "-king + queen", "-k", "3")) == after_dashes
+    assert rows(run(embedlab, "analogy", tiny, "-k", "3", "-king + queen")) == after_dashes
+    assert rows(run(embedlab, "analogy", tiny, "-king", "-k", "2", "--method", "lab"))
+    out = run(embedlab, "neighbors", tiny, "-lrb-", "-k", "3")  # a GloVe word, past these 3,000
+    assert out.returncode == 1 and "'-lrb-'" in out.stderr and "argument -k" not in out.stderr
+    # where it cannot be the query (one was given), -k's refusal says how to write it
+    out = run(embedlab, "analogy", tiny, "king - man", "-king")
+    assert out.returncode == 2 and "invalid int value" not in out.stderr
+    assert "argument -k: invalid whole number 'ing'" in out.stderr
+    assert "embedlab analogy STORE -- '-king + queen'" in out.stderr

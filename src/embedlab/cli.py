@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import re
 import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
@@ -26,6 +27,9 @@ CASE_RULE = (
 def _convert(args: argparse.Namespace) -> int:
     from embedlab.vectors.convert import convert
 
+    if os.path.exists(args.store) and not args.force:
+        _say(args, f"error: {args.store} exists; give --force to replace it, or another file name")
+        return 1
     summary = convert(
         args.text,
         args.store,
@@ -36,10 +40,11 @@ def _convert(args: argparse.Namespace) -> int:
         limit=args.limit,
         unicode_errors=args.unicode_errors,
     )
+    n = summary.n_skipped
+    skipped = f"; {n:,} bad line{'s' * (n != 1)} skipped" if n else ""
     print(
         f"{args.store}: {summary.n_words:,} words x {summary.dim} from {summary.format} "
-        f"({summary.detected}); "
-        f"({summary.n_skipped:,} bad lines skipped); parse {summary.parse_seconds:.2f} s, "
+        f"({summary.detected}){skipped}; parse {summary.parse_seconds:.2f} s, "
         f"total {summary.total_seconds:.2f} s; source sha256 {summary.sha256}"
     )
     return 0
@@ -53,7 +58,8 @@ def _info(args: argparse.Namespace) -> int:
     for name, (dtype, shape) in datasets.items():
         print(f"  {name}: {dtype} {shape}")
     for key, value in attrs.items():
-        print(f"  {key} = {value}")
+        shown = "none (every word)" if key == "limit" and value == 0 else value
+        print(f"  {key} = {shown}")
     if first:
         print(f"  first words: {' '.join(first)}")
     return 0
@@ -147,6 +153,49 @@ def _analogy(args: argparse.Namespace) -> int:
     return 0
 
 
+# neighbors' WORD and analogy's QUERY may begin with '-' ('-lrb-', '-king + queen'), which
+# argparse would take for an option ('-king' as -k 'ing'): such an argument stands aside while
+# argparse parses (_set_aside_dash_word); after '--' argparse takes anything as positional
+STAND_IN = "\x00word"
+VALUE_OPTIONS = frozenset({"-k", "--metric", "--method"})
+NEGATIVE_NUMBER = re.compile(r"-\d+(\.\d*)?")  # positional to argparse
+
+
+def _is_option(arg: str) -> bool:
+    """'--metric', '--method=lab', '-h', '-k5', '-k-5' (with its value); not '-king', '-lrb-',
+    '-man + king'."""
+    return arg.startswith("--") or arg == "-h" or re.fullmatch(r"-k=?-?\d+", arg) is not None
+
+
+def _set_aside_dash_word(argv: list[str]) -> tuple[list[str], str | None]:
+    """`argv` with the WORD or QUERY (the argument after STORE) replaced by STAND_IN when it
+    begins with '-' and is no option, and that argument (None when nothing was set aside)."""
+    if not argv or argv[0] not in ("neighbors", "analogy"):
+        return argv, None
+    positionals, i = 0, 1
+    while i < len(argv) and argv[i] != "--":
+        arg = argv[i]
+        if arg in VALUE_OPTIONS:
+            i += 1  # and its value
+        elif not arg.startswith("-") or arg == "-" or NEGATIVE_NUMBER.fullmatch(arg):
+            positionals += 1
+        elif positionals == 1 and not _is_option(arg):
+            return [*argv[:i], STAND_IN, *argv[i + 1 :]], arg
+        i += 1
+    return argv, None
+
+
+def _k(text: str) -> int:
+    """-k's value; a word beginning with '-' in its place gets a hint."""
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"invalid whole number {text!r}; a word or query that begins with '-' goes after "
+            "'--', e.g. embedlab analogy STORE -- '-king + queen'"
+        ) from None
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="embedlab", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -169,6 +218,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--unicode-errors", choices=["strict", "replace", "ignore"], default="strict")
     p.add_argument("--on-bad-line", choices=["error", "skip"], default="error")
     p.add_argument("--threads", type=int, default=None, help="parser threads (default: all cores)")
+    p.add_argument("--force", action="store_true", help="replace STORE if it exists")
     p.set_defaults(func=_convert)
 
     p = sub.add_parser("info", help="describe an HDF5 store")
@@ -182,7 +232,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("store", help="word store (embedlab convert, or results/vectors/<name>.h5)")
     p.add_argument("word")
-    p.add_argument("-k", type=int, default=10, help="how many, 1..N-1 (default: 10)")
+    p.add_argument("-k", type=_k, default=10, help="how many, 1..N-1 (default: 10)")
     p.add_argument("--metric", choices=["cosine", "euclidean"], default="cosine")
     p.set_defaults(func=_neighbors)
 
@@ -194,7 +244,8 @@ def build_parser() -> argparse.ArgumentParser:
             "most_similar_cosmul), which exclude the query words, and the lab's method (nearest "
             "raw vector to the signed sum by Euclidean distance), which keeps them on purpose, so "
             "it often answers with a query word first. A token found in the vocabulary is a word "
-            "('e-mail', '-lrb-'); other tokens are split on + and -, so 'king-man+woman' works. "
+            "('e-mail', '-lrb-'); other tokens are split on + and -, so 'king-man+woman' works, "
+            "and a query may begin with '-' ('-king + queen'). "
             f"{CASE_RULE}"
         ),
     )
@@ -202,7 +253,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("query")
     p.add_argument(
         "-k",
-        type=int,
+        type=_k,
         default=10,
         help="answers per method: 1..N minus the query words, 1..N with --method lab (default: 10)",
     )
@@ -219,7 +270,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(message)s")
+    argv, dash_word = _set_aside_dash_word(list(sys.argv[1:] if argv is None else argv))
     args = build_parser().parse_args(argv)
+    if dash_word is not None:
+        setattr(args, "word" if args.command == "neighbors" else "query", dash_word)
     try:
         return int(args.func(args))
     except BrokenPipeError:

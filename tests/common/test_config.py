@@ -124,6 +124,12 @@ def test_strings_of_the_wrong_kind_stay_strings_and_fail() -> None:
     assert coerce({"neighbors": {"k": "2.5"}}, SCHEMA) == {"neighbors": {"k": "2.5"}}
 
 
+def test_an_empty_string_is_null_only_where_no_string_is_allowed() -> None:
+    """`name: ''` stays '' (and fails: names nothing) instead of turning into `name: null`."""
+    assert coerce(src(name="", checksum=" "), SCHEMA) == src(name="", checksum=" ")
+    assert coerce({"neighbors": {"max_words": ""}}, SCHEMA) == {"neighbors": {"max_words": None}}
+
+
 def test_defaults_are_filled_in_as_copies() -> None:
     config = check_config({"neighbors": {"k": 3}}, SCHEMA)
     assert config["neighbors"]["k"] == 3 and config["neighbors"]["metric"] == "cosine"
@@ -168,6 +174,7 @@ def test_the_input_is_not_changed() -> None:
         (src(dims=[]), "vectors.sources[0].dims = []: needs at least 1 item"),
         (src(dims=[50, 50]), "vectors.sources[0].dims = [50, 50]: items must not repeat"),
         (src(source=""), "vectors.sources[0].source = '': must not be empty"),
+        (src(name=""), "vectors.sources[0].name = '': must not be empty"),
         (src(checksum=5), "vectors.sources[0].checksum = 5: must be a string or null"),
         (src(format="bin"), "vectors.sources[0].format = 'bin': must be one of 'auto', "),
         (src(limit=0), "vectors.sources[0].limit = 0: minimum is 1"),

@@ -19,8 +19,11 @@ JOB = textwrap.dedent(
         bar = Progress("demo", 4, "items", every=0)
         for _ in range(4):
             bar.update()
-        if len(sys.argv) > 2:
+        if sys.argv[2:] == ["fail"]:
             raise ValueError("bad input: say what to do")
+        if sys.argv[2:] == ["config"]:
+            from embedlab.common.config import ConfigError
+            raise ConfigError("neighbors.k = 9: set neighbors.k to at most 4")
     """
 )
 
@@ -49,3 +52,16 @@ def test_a_failing_job_names_the_error_on_the_console(tmp_path: Path) -> None:
     assert "ValueError: bad input: say what to do" in out.stderr
     assert "C library chatter" not in out.stderr
     assert "ValueError: bad input" in log
+
+
+def test_an_error_of_embedlab_is_one_line_without_traceback(tmp_path: Path) -> None:
+    """ConfigError (and every error class of embedlab's own, whose message says what to fix):
+    that one line on the console and in the log; a bare ValueError keeps its traceback."""
+    out, log = run_job(tmp_path, "config")
+    assert out.returncode == 1
+    line = "ConfigError: neighbors.k = 9: set neighbors.k to at most 4"
+    assert out.stderr.splitlines()[-1] == line and "Traceback" not in out.stderr
+    assert [text for text in out.stderr.splitlines() if not text.startswith("    demo")] == [line]
+    assert line in log and "Traceback" not in log
+    out, _ = run_job(tmp_path, "fail")
+    assert "Traceback" in out.stderr

@@ -3,12 +3,22 @@ other than the test cluster; tests/workflow/test_slurm.py runs it on the real on
 
 from __future__ import annotations
 
+import re
 from types import SimpleNamespace
 
 import pytest
 from snakemake_executor_plugin_slurm.partitions import get_job_cpu_requirement
 
-from embedlab.common.slurm_fit import Request, gpu_count, parse_sinfo, request_of, unfit
+from embedlab.common.slurm_fit import (
+    README_SECTION,
+    Request,
+    gpu_count,
+    parse_sinfo,
+    request_of,
+    unfit,
+    unfit_message,
+)
+from tests.helpers import ROOT
 
 # two partitions: a default CPU one with 4- and 16-CPU nodes, a GPU one
 SINFO = """\
@@ -118,3 +128,27 @@ def test_unknown_memory_is_not_judged() -> None:
 def test_partition_without_nodes() -> None:
     [line] = unfit([request_of("r", {"_cores": 1, "slurm_partition": "nope"})], parse_sinfo(SINFO))
     assert line == "rule r: partition nope has no nodes (sinfo lists none)"
+
+
+def test_the_message_names_a_readme_section_and_the_fixes_the_profile_names() -> None:
+    """The section the message points to exists, and it, the shipped profile's comment and the
+    check suggest the same flags: for a CPU-only cluster, and for too many threads."""
+    readme = (ROOT / "README.md").read_text()
+    headings = re.findall(r"^#+ (.+)$", readme, re.M)
+    assert README_SECTION in headings
+    nodes = parse_sinfo("n1|4|16000|(null)|cpu*\n")
+    requests = [
+        request_of("neighbors_chunk", {"_cores": 8}),
+        request_of("extract_vgg16", {"_cores": 2, "gpu": 1}),
+    ]
+    problems = unfit(requests, nodes)
+    message = unfit_message(problems)
+    assert message.endswith(f"(README.md, '{README_SECTION}').")
+    fixes = [line.split("Fix: ")[1].removeprefix("on a CPU-only cluster: ") for line in problems]
+    assert fixes == ["--set-threads neighbors_chunk=4", "--set-resources extract_vgg16:gpu=0"]
+    profile = " ".join((ROOT / "profiles/slurm/profile.yaml").read_text().split())
+    section = readme.split(f"## {README_SECTION}\n")[1].split("\n## ")[0]
+    for fix in fixes:
+        assert fix in profile, fix
+    assert "--set-resources extract_vgg16:gpu=0" in section
+    assert "--set-threads neighbors_chunk=" in section

@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 
 from embedlab.common.tables import read_tsv
-from embedlab.images.datasets import Item, dataset_items, read_items, write_digits, write_items
+from embedlab.images.datasets import Item, read_items, write_digits, write_items
 from embedlab.images.embeddings import (
     EmbeddingsFileError,
     extract_shard,
@@ -26,6 +26,7 @@ from embedlab.images.embeddings import (
     shard_items,
     write_shard,
 )
+from embedlab.images.listing import scan_folder, stratified_split
 from embedlab.images.vgg16 import Batch, Extractor, build_extractor
 from tests.helpers import shared
 
@@ -44,13 +45,14 @@ def extractor() -> Extractor:
 
 @pytest.fixture(scope="module")
 def digits(tmp_path_factory: pytest.TempPathFactory) -> Digits:
-    """41 items (as items.tsv gives them to the shard jobs): 40 digits and one empty file;
-    written once for every xdist worker."""
+    """41 items (as items.tsv gives them to the shard jobs): 40 digits and one file that turned
+    unreadable after the listing (emptied); written once for every xdist worker."""
 
     def build(folder: Path) -> None:
         root = write_digits(folder / "digits", per_class=4, seed=0)
         (root / BROKEN).write_bytes(b"")
-        write_items(folder / "items.tsv", dataset_items("digits", root, seed=0))
+        items = stratified_split(scan_folder(root).pairs, seed=0)  # listed, not checked
+        write_items(folder / "items.tsv", items)
 
     folder = shared(tmp_path_factory, "shards_digits", build)
     return folder / "digits", read_items(folder / "items.tsv")

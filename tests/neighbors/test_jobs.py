@@ -14,8 +14,10 @@ import h5py
 import numpy as np
 import pytest
 
+from embedlab.common.config import ConfigError
 from embedlab.neighbors.blocks import BLOCK
 from embedlab.neighbors.jobs import (
+    check_neighbors_k,
     chunk_mem_mb,
     chunk_runtime_min,
     merge_mem_mb,
@@ -23,7 +25,7 @@ from embedlab.neighbors.jobs import (
     run_chunk,
 )
 from embedlab.vectors.store import write_neighbors, write_store
-from tests.helpers import DEFAULT_CONFIG, ROOT, bundled_arrays, snakemake
+from tests.helpers import DEFAULT_CONFIG, MINI_CONFIG, ROOT, bundled_arrays, snakemake
 
 # a chunk job (or the merge) in a fresh interpreter: its peak RSS (VmHWM; getrusage's maxrss
 # would carry over the parent's, which exec does not reset) is its own
@@ -173,3 +175,48 @@ def test_fast_neighbour_table_equals_the_csv_writer(tmp_path) -> None:
     write_tsv(tmp_path / "slow.tsv", header, neighbor_rows(words, index, scores))
     write_neighbor_tsv(tmp_path / "fast.tsv", header, words, index, scores, block=1000)
     assert (tmp_path / "fast.tsv").read_bytes() == (tmp_path / "slow.tsv").read_bytes()
+
+
+def test_k_not_below_the_vocabulary_is_a_config_error_naming_neighbors_k(tmp_path) -> None:
+    store = tmp_path / "s.h5"
+    write_store(store, [f"w{i}" for i in range(5)], np.eye(5, 3, dtype=np.float32), {})
+    assert check_neighbors_k(4, store) == 5
+    with pytest.raises(ConfigError) as error:
+        check_neighbors_k(5, store)
+    assert str(error.value) == (
+        f"neighbors.k = 5 is not below the vocabulary: {store} has 5 words, so a word has at "
+        "most 4 neighbours. Set neighbors.k to at most 4."
+    )
+    limited = r"has 3 of its 5 words \(neighbors.max_words\).* 2 or raise neighbors.max_words\.$"
+    with pytest.raises(ConfigError, match=limited):
+        check_neighbors_k(3, store, max_words=3)
+
+
+@pytest.mark.slow  # a Snakemake run: parse_vectors, then the chunk jobs stop
+def test_k_not_below_the_vocabulary_stops_the_chunk_jobs_in_one_line(
+    tmp_path: Path, tiny_glove: Path
+) -> None:
+    """Not a traceback from inside the search: the first thing a chunk job does is the check,
+    and the job log and the console show its one line."""
+    shutil.copy(tiny_glove.with_name("glove.mini.txt"), tmp_path / "glove.mini.txt")
+    (tmp_path / "k.yaml").write_text("neighbors: {k: 1000}\n")  # glove.mini has 1,000 words
+    out = snakemake(
+        tmp_path,
+        "results/neighbors/glove.mini.h5",
+        "--configfile",
+        str(MINI_CONFIG),
+        str(tmp_path / "k.yaml"),
+        configfile=None,
+        check=False,
+    )
+    assert out.returncode != 0
+    message = (
+        "ConfigError: neighbors.k = 1000 is not below the vocabulary: results/vectors/"
+        "glove.mini.h5 has 1,000 words, so a word has at most 999 neighbours. Set neighbors.k to "
+        "at most 999."
+    )
+    text = out.stdout + out.stderr
+    assert message in text and "Traceback" not in text, text[-3000:]
+    logs = list((tmp_path / "logs/neighbors").glob("neighbors_chunk_*.log"))
+    assert logs and all(message in log.read_text() for log in logs)
+    assert not list(tmp_path.glob("results/neighbors/**/chunk_*.h5"))

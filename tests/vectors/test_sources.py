@@ -115,6 +115,13 @@ def test_name_overrides_and_reader_options_reach_the_parse_job() -> None:
     }
 
 
+@pytest.mark.parametrize("source", ["/data/w.bin", "bundled", "/data/glove.6B.zip"])
+def test_an_empty_name_is_a_config_error_not_the_default(source: str) -> None:
+    """`name: ''` is not `name: null`: it names no store, so the run stops and says so."""
+    with pytest.raises(ConfigError, match=r"^vectors.sources\[0\].name = '': must not be empty"):
+        vector_source(source, name="")
+
+
 def test_a_name_cannot_stand_for_several_zip_members() -> None:
     with pytest.raises(ConfigError, match=r"sources\[0\].name 'g': the zip expands to 2 stores"):
         vector_source("/data/glove.6B.zip", [50, 300], name="g")

@@ -90,7 +90,7 @@ def test_cli_bad_file_gives_clear_error_and_no_output(tmp_path: Path) -> None:
     assert f"{bad}:2: value 2 of 2 is not a number: 'oops'" in out.stderr
     assert not (tmp_path / "b.h5").exists()
     skipped = run_cli("convert", str(bad), str(tmp_path / "b.h5"), "--on-bad-line", "skip")
-    assert skipped.returncode == 0 and "1 bad lines skipped" in skipped.stdout
+    assert skipped.returncode == 0 and "; 1 bad line skipped; " in skipped.stdout
 
 
 def test_cli_does_not_import_tensorflow(tmp_path: Path, tiny_glove: Path) -> None:

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from embedlab.common.tables import read_tsv
 from embedlab.images.analysis.decisions import read_settings
 from embedlab.images.analysis.settings import KMEANS_PCA
 from tests.helpers import MINI_CONFIG, copy_mini_inputs, snakemake, write_photos
@@ -43,12 +44,16 @@ def test_three_classes_run_to_the_end_with_the_defaults(mini_finished: Path) -> 
     assert decided.perplexity == json.loads((base / "all/tsne.json").read_text())["perplexity"]
     assert decided.notes(KMEANS_PCA) == kmeans["adjustments"]
     assert "all\tanalysis.kmeans.pca_components\t100\t24\t" in settings
-    # decided from the 24 images embedded, not the 25 listed (one is unreadable: skipped.tsv),
-    # which the check before VGG16 saw
-    skipped = (mini_finished / "results/images/photos/skipped.tsv").read_text()
-    assert "class_0/unreadable.png" in skipped, skipped
+    # the one unreadable file of the 25 is left out by the listing, before the split: the check
+    # before VGG16 and the decision both see 24 images, and skipped.tsv says why
+    images = mini_finished / "results/images/photos"
+    unreadable = {"path": "class_0/unreadable.png", "reason": "not an image file PIL can identify"}
+    assert (
+        read_tsv(images / "items_skipped.tsv") == read_tsv(images / "skipped.tsv") == [unreadable]
+    )
+    assert "class_0/unreadable.png" not in (images / "items.tsv").read_text()
     checked = (base / "settings_check.tsv").read_text()
-    assert "all\tanalysis.kmeans.pca_components\t100\t25\t" in checked, checked
+    assert "all\tanalysis.kmeans.pca_components\t100\t24\t" in checked, checked
 
 
 def test_a_user_set_perplexity_too_large_stops_before_the_embeddings(

@@ -13,7 +13,7 @@ from snakemake.exceptions import WorkflowError
 from embedlab.analogy.answers import data_file
 from embedlab.common.config import check_config, given_keys, load_schema
 from embedlab.analogy.similarity import benchmark_file
-from embedlab.common.slurm_fit import query_nodes, request_of, unfit
+from embedlab.common.slurm_fit import query_nodes, request_of, unfit, unfit_message
 from embedlab.images.analysis.decisions import SUBSETS
 from embedlab.common.config import ConfigError
 from embedlab.vectors.sources import vector_set
@@ -176,11 +176,7 @@ def check_cluster_fit():
         raise WorkflowError(f"Cannot check the cluster's nodes: {error}") from None
     problems = unfit((request_of(job.rule.name, job.resources) for job in jobs), nodes)
     if problems:
-        raise WorkflowError(
-            "No SLURM node can run these jobs (they would wait forever or be rejected):\n  "
-            + "\n  ".join(problems)
-            + "\nGive the fix on the command line (README.md, 'Running on a SLURM cluster')."
-        )
+        raise WorkflowError(unfit_message(problems))
 
 
 # --- the target lists of `all`, what each stage produces, as the outputs of its rules ------------

@@ -1,5 +1,7 @@
-# Stage 5: the image dataset and its VGG16 embeddings: extract_vgg16 jobs (scatter) each embed a
-# range of whole batches into a shard file; gather_embeddings joins them into embeddings.h5.
+# Stage 5: the image dataset and its VGG16 embeddings: list_images lists the readable images and
+# splits them (what it leaves out: items_skipped.tsv), extract_vgg16 jobs (scatter) each embed a
+# range of whole batches into a shard file; gather_embeddings joins them into embeddings.h5 and
+# skipped.tsv.
 # Stage 6: t-SNE, KMeans and SVM on them, for the first analysis.n_labels classes ("first") and
 # for all classes ("all"), with the settings decide_analysis_settings decided once from what was
 # embedded (check_analysis_settings runs the same decision on the item list first, to fail fast).
@@ -49,6 +51,8 @@ rule list_images:
         folder=image_folder(),
     output:
         listing="results/images/{dataset}/items.tsv",
+        # what the listing left out, and why; gather_embeddings merges it into skipped.tsv
+        skipped="results/images/{dataset}/items_skipped.tsv",
     log:
         "logs/images/list_images_{dataset}.log",
     benchmark:
@@ -96,6 +100,7 @@ rule extract_vgg16:
 rule gather_embeddings:
     input:
         shards=vgg16_shards,
+        listed_skipped=rules.list_images.output.skipped,
     output:
         h5="results/images/{dataset}/embeddings.h5",
         skipped="results/images/{dataset}/skipped.tsv",

@@ -23,13 +23,13 @@ with job_log(snakemake.log[0]) as log:
     try:
         decided = decide_settings(labels, split, requested, n_features)
     except SettingError as error:
-        # the item list allowed it (check_analysis_settings): the feature size, or unreadable files
+        # the item list allowed it (check_analysis_settings): the feature size, or files that
+        # could not be embedded
         skipped = len(read_tsv(snakemake.input.skipped))
         if not skipped:
             raise
         raise SettingError(
-            f"{error} ({skipped} listed files could not be read and were left out: "
-            f"{snakemake.input.skipped})"
+            f"{error} ({skipped} files of the dataset were left out: {snakemake.input.skipped})"
         ) from None
     for subset in decided:
         for note in subset.notes(*subset.settings):

@@ -90,10 +90,12 @@ def _parse_string(text: str, types: set[str]) -> object:
 
 
 def coerce(value: object, schema: Schema) -> object:
-    """A copy of `value` with strings parsed as YAML where `schema` wants a non-string type."""
+    """A copy of `value` with strings parsed as YAML where `schema` wants a non-string type;
+    an empty string stays one where strings are allowed (YAML would read it as null, and
+    `name: ''` would silently mean `name: null`)."""
     types = schema_types(schema)
     if isinstance(value, str):
-        if types and types - {"string"}:
+        if types and types - {"string"} and not (value.strip() == "" and "string" in types):
             value = _parse_string(value, types)
         if isinstance(value, str):
             return value

@@ -23,8 +23,10 @@ _console: TextIO | None = None  # the terminal of the running job, while job_log
 @contextlib.contextmanager
 def job_log(path: str) -> Iterator[logging.Logger]:
     """Send stderr (Python's and the file descriptor) and the `logging` records of this job to
-    `path`; errors are logged, then re-raised so Snakemake marks the job failed and shows the
-    log path."""
+    `path`; errors are logged and written to the console in one line, then re-raised so
+    Snakemake marks the job failed and shows the log path. An error of embedlab's own (its
+    message says what to fix: ConfigError, DatasetError, ...) ends the job with that line alone
+    (exit status 1, no traceback); any other error keeps Python's traceback."""
     global _console
     with open(path, "w", buffering=1, encoding="utf-8") as fh:
         sys.stderr.flush()
@@ -43,6 +45,8 @@ def job_log(path: str) -> Iterator[logging.Logger]:
         except BaseException as error:
             logging.getLogger("embedlab.job").error("%s: %s", type(error).__name__, error)
             console.write(f"{type(error).__name__}: {error}\n")
+            if _explained(error):
+                raise SystemExit(1) from None
             raise
         finally:
             _console = None
@@ -51,6 +55,11 @@ def job_log(path: str) -> Iterator[logging.Logger]:
             os.dup2(saved_fd, 2)
             os.close(saved_fd)
             console.close()
+
+
+def _explained(error: BaseException) -> bool:
+    """An error class of embedlab's own, whose message names what to fix."""
+    return isinstance(error, Exception) and type(error).__module__.startswith("embedlab.")
 
 
 class Progress:

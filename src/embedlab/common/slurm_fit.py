@@ -18,6 +18,8 @@ from typing import Any
 
 # one line per node and partition: name|CPUs|memory MB|gres|partition ('*' marks the default)
 SINFO_FORMAT = "%N|%c|%m|%G|%P"
+# the heading of README.md that explains a SLURM run and the fixes (the message names it)
+README_SECTION = "Run on a cluster"
 
 
 @dataclass(frozen=True)
@@ -177,3 +179,12 @@ def unfit(requests: Iterable[Request], nodes: list[Node]) -> list[str]:
             f"Fix: {'; '.join(fixes) or 'use a partition with bigger nodes (slurm_partition)'}"
         )
     return lines
+
+
+def unfit_message(problems: list[str]) -> str:
+    """What the start-up check says when `unfit` found problems."""
+    return (
+        "No SLURM node can run these jobs (they would wait forever or be rejected):\n  "
+        + "\n  ".join(problems)
+        + f"\nGive the fix on the command line (README.md, '{README_SECTION}')."
+    )

@@ -1,13 +1,14 @@
-"""Image datasets under ``resources/images/<dataset>/``: what is there and how it splits.
+"""Image datasets under ``resources/images/<dataset>/``: what is there.
 
 Three kinds, one result: a sorted list of :class:`Item` (path relative to the dataset folder,
-class label, ``train``/``test``) that the VGG16 step embeds, written to and read from ``items.tsv``.
+class label, ``train``/``test``) that the VGG16 step embeds, written to and read from ``items.tsv``
+(:mod:`embedlab.images.listing` makes it: what is left out, and how the images split).
 
 - ``digits``: scikit-learn's bundled 8×8 digits written as upscaled grayscale PNGs, so the whole
   image pipeline runs offline; the same call writes byte-identical files.
 - ``folder``: any local ``<class>/<image>`` tree, split per class with a seeded shuffle.
 - ``mit67``: MIT Indoor-67 from ``indoorCVPR_09.tar`` and its official split files, fetched with
-  :mod:`embedlab.acquire` (checksums, resumable downloads) and unpacked safely.
+  :mod:`embedlab.common.downloads` (checksums, resumable downloads) and unpacked safely.
 """
 
 from __future__ import annotations
@@ -18,9 +19,7 @@ import os
 import re
 import shutil
 import tarfile
-import zlib
-from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Literal, NamedTuple
 from urllib.parse import urlparse
@@ -36,9 +35,6 @@ log = logging.getLogger(__name__)
 DatasetKind = Literal["digits", "folder", "mit67"]
 Split = Literal["train", "test"]
 
-IMAGE_SUFFIXES = frozenset(
-    {".jpg", ".jpeg", ".png", ".bmp", ".gif", ".tif", ".tiff", ".webp", ".ppm", ".pgm"}
-)
 MIT67_URL = "http://groups.csail.mit.edu/vision/LabelMe/NewImages/indoorCVPR_09.tar"
 MIT67_TRAIN_URL = "http://web.mit.edu/torralba/www/TrainImages.txt"
 MIT67_TEST_URL = "http://web.mit.edu/torralba/www/TestImages.txt"
@@ -110,70 +106,6 @@ def _choose_digits(target: np.ndarray, per_class: int, seed: int) -> list[int]:
             )
         chosen.extend(sorted(int(i) for i in rng.choice(pool, per_class, replace=False)))
     return chosen
-
-
-# --- folder -------------------------------------------------------------------------------------
-
-
-def scan_folder(root: str | os.PathLike[str]) -> list[tuple[str, str]]:
-    """(path relative to `root`, class) for every image file in ``root/<class>/``, sorted.
-
-    Files are chosen by suffix only: a damaged or mislabelled file is listed here and reported
-    as skipped, with its reason, by the embedding step instead of vanishing silently.
-    """
-    root = Path(root)
-    if not root.is_dir():
-        raise DatasetError(f"image folder {root} does not exist; point images.source at it")
-    pairs: list[tuple[str, str]] = []
-    for class_dir in sorted(p for p in root.iterdir() if p.is_dir() and _visible(p)):
-        files = sorted(
-            f.name
-            for f in class_dir.iterdir()
-            if f.is_file() and _visible(f) and f.suffix.lower() in IMAGE_SUFFIXES
-        )
-        if not files:
-            log.warning("class folder %s holds no image files; ignored", class_dir)
-        pairs.extend((f"{class_dir.name}/{name}", class_dir.name) for name in files)
-    if not pairs:
-        raise DatasetError(
-            f"{root} holds no <class>/<image> files (suffixes {', '.join(sorted(IMAGE_SUFFIXES))})"
-        )
-    return pairs
-
-
-def _visible(path: Path) -> bool:
-    return not path.name.startswith(".")
-
-
-def stratified_split(
-    pairs: Iterable[tuple[str, str]], *, test_fraction: float = 0.2, seed: int = 0
-) -> list[Item]:
-    """Split each class on its own: round(n × test_fraction) test images, at least one of each
-    split when a class has two or more images, so that no class is missing from either side.
-
-    Each class draws from a generator seeded by (seed, CRC-32 of the class name): adding or
-    removing one class leaves the split of every other class unchanged.
-    """
-    if not 0.0 <= test_fraction < 1.0:
-        raise DatasetError(f"test_fraction {test_fraction} must be in [0, 1)")
-    by_class: dict[str, list[str]] = defaultdict(list)
-    for path, label in pairs:
-        by_class[label].append(path)
-    items: list[Item] = []
-    for label in sorted(by_class):
-        paths = sorted(by_class[label])
-        n_test = _n_test(len(paths), test_fraction)
-        rng = np.random.default_rng([seed, zlib.crc32(label.encode("utf-8"))])
-        test = {paths[i] for i in rng.permutation(len(paths))[:n_test]}
-        items.extend(Item(p, label, "test" if p in test else "train") for p in paths)
-    return sorted(items)
-
-
-def _n_test(n: int, test_fraction: float) -> int:
-    n_test = round(n * test_fraction)
-    if test_fraction > 0 and n >= 2:
-        n_test = min(max(n_test, 1), n - 1)
-    return n_test
 
 
 # --- MIT-67 -------------------------------------------------------------------------------------
@@ -328,21 +260,7 @@ def mit67_items(root: str | os.PathLike[str]) -> list[Item]:
     return sorted(items)
 
 
-# --- the final list -----------------------------------------------------------------------------
-
-
-def dataset_items(
-    kind: DatasetKind, root: str | os.PathLike[str], *, test_fraction: float = 0.2, seed: int = 0
-) -> list[Item]:
-    """The items to embed, sorted by path; paths are relative to `root`.
-
-    `test_fraction` and `seed` apply to ``digits`` and ``folder``; ``mit67`` has its official split.
-    """
-    if kind in ("digits", "folder"):
-        return stratified_split(scan_folder(root), test_fraction=test_fraction, seed=seed)
-    if kind == "mit67":
-        return mit67_items(root)
-    raise DatasetError(f"unknown image dataset kind {kind!r}: use digits, folder or mit67")
+# --- items.tsv ----------------------------------------------------------------------------------
 
 
 def write_items(path: str | os.PathLike[str], items: Sequence[Item]) -> Path:

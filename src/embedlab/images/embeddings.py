@@ -2,8 +2,9 @@
 
 ``extract_vgg16`` jobs each embed a range of whole batches of ``items.tsv`` into a shard file
 (:func:`extract_shard`); ``gather_embeddings`` joins the shards, in order, into
-``embeddings.h5`` and ``skipped.tsv`` (:func:`gather_shards`); every consumer reads the result
-with :func:`read_embeddings` (the analysis settings only its labels and split:
+``embeddings.h5`` and ``skipped.tsv`` (:func:`gather_shards`: the files the listing left out and
+those that could not be embedded, by path); every consumer reads the result with
+:func:`read_embeddings` (the analysis settings only its labels and split:
 :func:`read_embedded_items`).
 
 With n items and batch size b there are B = ceil(n / b) batches; shard i of S takes batches
@@ -15,8 +16,8 @@ here is written under a temporary name and renamed when complete.
 ``embeddings.h5``: datasets ``embeddings`` float32 [N, dim], ``paths``, ``labels``, ``split``
 (UTF-8) for the N readable images in item order; attributes ``format``, ``model``, ``weights``,
 ``layer``, ``dim``, ``image_size``, ``interpolation``, ``preprocessing``, ``mixed_precision``,
-``batch_size``, ``n_items``, ``n_skipped``, ``tensorflow_version``, ``keras_version`` and, where
-they apply, ``seed`` and ``weights_md5``.
+``batch_size``, ``n_items`` (listed), ``n_skipped`` (of those, not embedded),
+``tensorflow_version``, ``keras_version`` and, where they apply, ``seed`` and ``weights_md5``.
 """
 
 from __future__ import annotations
@@ -218,7 +219,7 @@ class GatherSummary:
     n_items: int
     n_embedded: int
     dim: int
-    skipped: list[tuple[str, str]]
+    skipped: list[tuple[str, str]]  # (path, reason) of the listed items not embedded
 
 
 def _open(path: str | os.PathLike[str], what: str) -> h5py.File:
@@ -246,8 +247,11 @@ def gather_shards(
     shard_paths: Sequence[str | os.PathLike[str]],
     out_h5: str | os.PathLike[str],
     skipped_tsv: str | os.PathLike[str],
+    listed_skipped: Sequence[tuple[str, str]] = (),
 ) -> GatherSummary:
-    """Join shard files (given in shard order) into `out_h5` and `skipped_tsv` (path, reason).
+    """Join shard files (given in shard order) into `out_h5`, and into `skipped_tsv` (path,
+    reason, sorted by path) the files they could not embed and `listed_skipped`, those the
+    listing left out (``items_skipped.tsv``).
 
     The shards must be 0..S-1 of one extraction: contiguous item ranges covering every item,
     and the same model, weights, layer, batch size and versions. Rows are copied in blocks."""
@@ -257,7 +261,9 @@ def gather_shards(
             f = _open(path, "a shard file of the extract_vgg16 rule")
             opened.append((f, _shard_attrs(f, path)))
         common = _check_shards(shard_paths, [attrs for _, attrs in opened])
-        return _write_gathered(opened, common, out_h5, skipped_tsv)
+        summary = _write_gathered(opened, common, out_h5)
+        write_tsv(skipped_tsv, SKIPPED_HEADER, sorted([*listed_skipped, *summary.skipped]))
+        return summary
     finally:
         for f, _ in opened:
             f.close()
@@ -296,19 +302,14 @@ def _write_gathered(
     opened: list[tuple[h5py.File, dict[str, Any]]],
     common: dict[str, Any],
     out_h5: str | os.PathLike[str],
-    skipped_tsv: str | os.PathLike[str],
 ) -> GatherSummary:
     n = sum(f["embeddings"].shape[0] for f, _ in opened)
     dim = int(common["dim"])
-    skipped = [
-        (p, r)
-        for f, _ in opened
-        for p, r in zip(
-            f["skipped_paths"].asstr()[()].tolist(),
-            f["skipped_reasons"].asstr()[()].tolist(),
-            strict=True,
-        )
-    ]
+
+    def column(name: str) -> list[str]:
+        return [v for f, _ in opened for v in f[name].asstr()[()].tolist()]
+
+    skipped = list(zip(column("skipped_paths"), column("skipped_reasons"), strict=True))
     with atomic_output(out_h5) as tmp, h5py.File(tmp, "w") as out:
         rows = out.create_dataset("embeddings", shape=(n, dim), dtype=np.float32)
         at = 0
@@ -319,9 +320,8 @@ def _write_gathered(
                 rows[at : at + len(block)] = block
                 at += len(block)
         for name in ITEM_COLUMNS:
-            _strings(out, name, [v for f, _ in opened for v in f[name].asstr()[()].tolist()])
+            _strings(out, name, column(name))
         out.attrs.update({"format": FORMAT, **common, "n_skipped": len(skipped)})
-    write_tsv(skipped_tsv, SKIPPED_HEADER, skipped)
     return GatherSummary(int(common["n_items"]), n, dim, skipped)
 
 

@@ -3,7 +3,8 @@
 Decoding copies ``keras.utils.load_img`` (PIL, ``convert("RGB")``, one resize to 224×224, nearest
 by default) and preprocessing copies ``keras.applications.vgg16.preprocess_input`` (caffe mode)
 bit for bit, so these embeddings equal the lab's. A file that cannot be decoded keeps its place
-in the batch with ``ok=False`` and the reason, so batch boundaries depend only on item positions.
+in the batch with ``ok=False`` and the reason, so batch boundaries depend only on item positions;
+`check_image` gives the same reason cheaply, so that the listing leaves such files out first.
 
 TensorFlow is imported inside functions: importing this module stays cheap.
 """
@@ -12,16 +13,20 @@ from __future__ import annotations
 
 import io
 import os
-from collections.abc import Sequence
-from typing import Any, Literal
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from PIL import Image
 
 IMAGE_SIZE = 224
 CAFFE_MEAN_BGR = (103.939, 116.779, 123.68)
 PREPROCESSING = "caffe: RGB->BGR, subtract [103.939, 116.779, 123.68], no scaling"
 
 Interpolation = Literal["nearest", "bilinear", "bicubic"]
+T = TypeVar("T")
 
 
 class UnreadableImage(ValueError):
@@ -49,9 +54,31 @@ def load_image(
     palette, RGBA (alpha dropped) and CMYK, then one resize.
 
     Raises UnreadableImage with the reason to report, for any file PIL cannot decode."""
+    resample = _resample(interpolation)
+
+    def pixels(img: Image.Image) -> np.ndarray:
+        rgb = img if img.mode == "RGB" else img.convert("RGB")
+        if rgb.size != (size, size):
+            rgb = rgb.resize((size, size), resample)
+        return np.asarray(rgb, dtype=np.uint8)
+
+    return _decoded(path, pixels)
+
+
+def check_image(path: str | os.PathLike[str]) -> None:
+    """Raise UnreadableImage, with the reason `load_image` would give, for a file it cannot
+    decode; cheaper than it: a JPEG is decoded at 1/8 scale (every byte is still read and
+    entropy-decoded, so truncated or corrupt data fails the same way) and nothing is resized."""
+    _decoded(path, lambda img: None, reduced=True)
+
+
+def _decoded(
+    path: str | os.PathLike[str], use: Callable[[Image.Image], T], *, reduced: bool = False
+) -> T:
+    """`use` applied to the decoded image at `path`; UnreadableImage with the reason if the
+    file cannot be read or decoded (`reduced`: at a JPEG's smallest scale)."""
     from PIL import Image, UnidentifiedImageError
 
-    resample = _resample(interpolation)
     try:
         with open(path, "rb") as fh:
             data = fh.read()
@@ -63,11 +90,10 @@ def load_image(
         raise UnreadableImage("empty file")
     try:
         with Image.open(io.BytesIO(data)) as img:
+            if reduced:
+                img.draft(None, (1, 1))  # JPEG only: the decoder's smallest scale
             img.load()  # decodes now: truncated or corrupt data fails here
-            rgb = img if img.mode == "RGB" else img.convert("RGB")
-            if rgb.size != (size, size):
-                rgb = rgb.resize((size, size), resample)
-            return np.asarray(rgb, dtype=np.uint8)
+            return use(img)
     except UnidentifiedImageError as e:
         raise UnreadableImage("not an image file PIL can identify") from e
     except Exception as e:  # PIL raises many types for broken data; every one means "skip"

@@ -16,6 +16,7 @@ from typing import Any, Literal
 
 import numpy as np
 
+from embedlab.common.config import ConfigError
 from embedlab.neighbors import _topk
 from embedlab.neighbors.blocks import BLOCK, Metric, check_k, chunk_pairs, finish, prepare, sq_norms
 from embedlab.neighbors.exact import partial_topk
@@ -68,6 +69,23 @@ def merge_mem_mb(n: int, k: int, metric: str = "cosine") -> int:
     indices), the words, and for Euclidean scores the squared norms (n float64)."""
     total = 16 * n * k + WORD_BYTES * n + (8 * n if metric == "euclidean" else 0)
     return int(np.ceil(total / MB)) + FIXED_MB
+
+
+def check_neighbors_k(k: int, store: str | os.PathLike[str], max_words: int | None = None) -> int:
+    """The number of words searched; ConfigError naming `neighbors.k` when a word has fewer
+    other words than that (the first thing a chunk job does: the vocabulary is known only once
+    the store is parsed). Reads only the store's header."""
+    n, _ = store_shape(store, max_words)
+    if k < n:
+        return n
+    total, _ = store_shape(store)
+    limited = n < total
+    words = f"{n:,} of its {total:,} words (neighbors.max_words)" if limited else f"{n:,} words"
+    raise ConfigError(
+        f"neighbors.k = {k} is not below the vocabulary: {store} has {words}, so a word has at "
+        f"most {n - 1:,} neighbours. Set neighbors.k to at most {n - 1:,}"
+        + (" or raise neighbors.max_words." if limited else ".")
+    )
 
 
 def run_chunk(

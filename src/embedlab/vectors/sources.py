@@ -138,6 +138,11 @@ def vector_source(
     key: str = "vectors.sources[0]",
 ) -> VectorSource:
     """One `vectors.sources` item resolved; ConfigError naming `key` when it cannot work."""
+    if name is not None and not name.strip():
+        raise ConfigError(
+            f"{key}.name = {name!r}: must not be empty; give a store name, or null (leave it out)"
+            " for the file name's"
+        )
     pinned = parse_checksum(checksum, f"{key}.checksum")
     options: dict[str, Any] = {
         "format": format,
