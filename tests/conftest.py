@@ -58,8 +58,8 @@ def tiny_glove(tmp_path_factory: pytest.TempPathFactory) -> Path:
         write_second_model(folder / SECOND_MODEL)
         write_tiny_glove(folder / "glove.mini.txt", n_words=MINI_WORDS)
         write_photos(folder / "photos")
-        # listed, but unreadable: the analysis settings follow the 24 images embedded, not the 25
-        # listed (tests/workflow/test_small_data.py)
+        # an unreadable file: the listing leaves it out (with its reason) before the split, so
+        # every later step sees 24 images (tests/workflow/test_small_data.py)
         (folder / "photos/class_0/unreadable.png").write_bytes(b"not an image")
         write_tiny_glove(folder / "glove.tiny.txt")
 

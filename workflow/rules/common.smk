@@ -147,8 +147,6 @@ def analysis_request():
     }
 
 
-
-
 def finished_message():
     """What a user needs after a run: where the results are and how to see them."""
     words = ", ".join(f"results/*/{name}*" for name in store_names())
