@@ -2,7 +2,8 @@
 #
 # Every output path (results/, resources/, logs/, benchmarks/) is typed once, in the output of
 # the rule that writes it (others name it as rules.<rule>.output.<name>), and listed once, in the
-# "Output path scheme" table of README.md (tests/workflow/test_paths.py keeps the two in step).
+# "Output path scheme" table of docs/outputs.md (tests/workflow/test_paths.py keeps the two in
+# step).
 
 
 from snakemake.utils import min_version

@@ -1,11 +1,17 @@
-"""Every command line shown in README.md and config/README.md, checked against the real tools, so
-the documentation cannot drift from behaviour.
+"""Every command line shown in README.md, docs/*.md and config/README.md, checked against the real
+tools, so the documentation cannot drift from behaviour.
 
 Commands are read from the files each time the tests are collected: lines of fenced ```bash
 blocks (`\\` continuations joined, comments stripped; a comment that says "add --flag ..." gives
-the preceding command with those flags as one more case) and inline `code` spans that start with
-one of INLINE_PREFIXES. Each command is one test case, its text the id. A kind of command this
-file does not know fails until it is taught here. What each kind gets:
+the preceding command with those flags as one more case), the `$ ` lines of ```console blocks, and
+inline `code` spans that start with one of INLINE_PREFIXES. Each command is one test case, its
+text the id. A kind of command this file does not know fails until it is taught here.
+
+Commands, not sentences: the prose around a command is never parsed, so rewording it cannot fail
+a test. What a command must print is shown in a console block, the command's `$ ` line followed
+by its output (a line `...` stands for any number of lines; runs of blanks compare equal), and
+the case compares that with what the command printed (stdout, then stderr). What else a command
+must do is kept here, in CHECKS, which also runs against the real command. What each kind gets:
 
 - `snakemake ...`: a dry run (-n) with the venv's Snakemake and the repository's Snakefile, in a
   fresh working directory laid out like the repository root (config/, profiles/ linked);
@@ -14,16 +20,19 @@ file does not know fails until it is taught here. What each kind gets:
   and a dry run must not write anything outside .snakemake/. `--report FILE`: Snakemake's own
   parser must bind FILE to --report (not to a target), and the command without it must dry-run.
 - `embedlab ...`: run for real in a directory holding results/vectors/glove.6B.50d.h5 converted
-  from the full bundled GloVe text; CLAIMS ties what the docs say a command prints to its output.
+  from the full bundled GloVe text.
 - `make X`: `make -n X` succeeds and the Makefile declares X.
 - `pip install ...`: the requirements parse and pin what pyproject.toml pins.
 - `python bench/X.py ARGS`: `ARGS --help` exits 0 (so the values type-check) and every flag of
   ARGS is in the help text.
+- `python docs/X.py ARGS`: the same, then run for real on the finished tiny run, its `--output`
+  in a temporary folder (the committed picture stays as it is).
 - `. .venv/bin/activate`: exists, and puts the venv's snakemake and embedlab on PATH.
 """
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import re
@@ -32,9 +41,10 @@ import shutil
 import subprocess
 import sys
 import tomllib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import cache, partial
 from pathlib import Path
 
 import h5py
@@ -42,18 +52,24 @@ import numpy as np
 import pytest
 
 from tests.helpers import ROOT, SNAKEFILE, snakemake
+from tests.workflow.test_paths import covers, table_paths
 
-DOCS = ("README.md", "config/README.md")
+# README.md first: it takes a newcomer to the first result, the pages of docs/ hold the rest
+DOCS = (
+    "README.md",
+    *sorted(str(path.relative_to(ROOT)) for path in (ROOT / "docs").glob("*.md")),
+    "config/README.md",
+)
 INLINE_PREFIXES = (
     "snakemake ",
     "embedlab ",
     "make ",
     "python bench/",
+    "python docs/",
     "pip ",
     ". .venv/bin/activate",
 )
 BIN = Path(sys.executable).parent
-STORE = "results/vectors/glove.6B.50d.h5"
 
 
 # --- extraction ---------------------------------------------------------------------------------
@@ -111,38 +127,100 @@ FENCE = re.compile(r"^```(\w*)[^\n]*\n(.*?)^```[ \t]*$", re.MULTILINE | re.DOTAL
 SPAN = re.compile(r"(?<!`)`([^`]+)`(?!`)")
 
 
-def doc_commands(text: str) -> list[str]:
-    commands = []
+@dataclass(frozen=True)
+class Shown:
+    """A documented command, and the lines a console block shows after it (none: none shown)."""
+
+    command: str
+    output: tuple[str, ...] = ()
+
+
+def console_commands(block: str) -> list[Shown]:
+    """The `$ ` lines of a console block (`\\` continuations joined, comments dropped), each with
+    the lines after it up to the next `$ ` line: what the command prints."""
+    found: list[tuple[str, list[str]]] = []
+    pending: str | None = None
+    for raw in block.splitlines():
+        if pending is not None:
+            line = f"{pending} {raw.strip()}"
+        elif raw.startswith("$ "):
+            line = raw[2:].strip()
+        else:
+            if found:
+                found[-1][1].append(raw)
+            continue
+        if line.endswith("\\"):
+            pending = line[:-1].rstrip()
+            continue
+        pending = None
+        found.append((" ".join(strip_comment(line).split()), []))
+    return [Shown(command, tuple(output)) for command, output in found if command]
+
+
+def doc_entries(text: str) -> list[Shown]:
+    entries = []
     for lang, body in FENCE.findall(text):
-        if lang in ("bash", "sh", "shell", "console"):
-            commands.extend(block_commands(body))
+        if lang in ("bash", "sh", "shell"):
+            entries.extend(Shown(command) for command in block_commands(body))
+        elif lang == "console":
+            entries.extend(console_commands(body))
     for span in SPAN.findall(FENCE.sub("", text)):
         span = " ".join(span.split())
         if span.startswith(INLINE_PREFIXES):
-            commands.append(span)
-    return commands
+            entries.append(Shown(span))
+    return entries
 
 
-def all_commands() -> dict[str, list[str]]:
-    """Every documented command (deduplicated, in order of first appearance) -> its files."""
+def doc_commands(text: str) -> list[str]:
+    return [entry.command for entry in doc_entries(text)]
+
+
+def all_commands() -> tuple[dict[str, list[str]], dict[str, list[tuple[str, tuple[str, ...]]]]]:
+    """Every documented command (deduplicated, in order of first appearance) -> its files; and
+    every command shown with output -> (file, the lines shown) of each place."""
     found: dict[str, list[str]] = {}
+    shown: dict[str, list[tuple[str, tuple[str, ...]]]] = {}
     for doc in DOCS:
-        for command in doc_commands((ROOT / doc).read_text(encoding="utf-8")):
-            found.setdefault(command, [])
-            if doc not in found[command]:
-                found[command].append(doc)
-    return found
+        for entry in doc_entries((ROOT / doc).read_text(encoding="utf-8")):
+            found.setdefault(entry.command, [])
+            if doc not in found[entry.command]:
+                found[entry.command].append(doc)
+            if any(line.strip() for line in entry.output):
+                shown.setdefault(entry.command, []).append((doc, entry.output))
+    return found, shown
 
 
-COMMANDS = all_commands()
+COMMANDS, SHOWN = all_commands()
 
 
-def flat(text: str) -> str:
-    return " ".join(text.split())
+def normal(line: str) -> str:
+    return " ".join(line.split())
 
 
-def docs_text() -> str:
-    return flat(" ".join((ROOT / doc).read_text(encoding="utf-8") for doc in DOCS))
+def prints(shown: Sequence[str], printed: str) -> bool:
+    """Whether `printed` is what a console block `shown` after its command: line for line, where
+    a shown line `...` stands for any number of lines; runs of blanks compare equal (a tab may be
+    shown as spaces), and blank lines at either end do not count."""
+
+    def trimmed(lines: list[str]) -> list[str]:
+        while lines and not lines[0]:
+            lines.pop(0)
+        while lines and not lines[-1]:
+            lines.pop()
+        return lines
+
+    want = trimmed([normal(line) for line in shown])
+    got = trimmed([normal(line) for line in printed.splitlines()])
+
+    @cache
+    def match(i: int, j: int) -> bool:  # want[i:] against got[j:]
+        if i == len(want):
+            return j == len(got)
+        if want[i] == "...":
+            return any(match(i + 1, k) for k in range(j, len(got) + 1))
+        return j < len(got) and want[i] == got[j] and match(i + 1, j + 1)
+
+    return match(0, 0)
 
 
 def kind(command: str) -> str:
@@ -153,6 +231,7 @@ def kind(command: str) -> str:
         ("embedlab ", "embedlab"),
         ("make ", "make"),
         ("python bench/", "bench"),
+        ("python docs/", "script"),
         ("pip ", "pip"),
     ):
         if command.startswith(prefix):
@@ -160,104 +239,85 @@ def kind(command: str) -> str:
     return "unknown"
 
 
-# --- claims: what the docs say a command does, parsed from the docs' own words -------------------
+# --- checks: what a documented command must do, kept here rather than read from the docs' prose --
 
 
-def listed_words(claim: str) -> list[str]:
-    return [w.strip(" .") for w in claim.split("→", 1)[1].split(",")]
-
-
-def check_neighbors(claim: str, out: subprocess.CompletedProcess[str]) -> None:
+def check_neighbors(words: Sequence[str], out: subprocess.CompletedProcess[str]) -> None:
     got = [line.split("\t")[1] for line in out.stdout.splitlines()[1:]]
-    assert got == listed_words(claim), out.stdout
+    assert got == list(words), out.stdout
 
 
-def check_analogy(claim: str, out: subprocess.CompletedProcess[str]) -> None:
-    first: dict[str, tuple[str, str]] = {}
+def check_analogy(
+    first: dict[str, tuple[str, str | None]], out: subprocess.CompletedProcess[str]
+) -> None:
+    """The first answer of each method (word, and score unless None)."""
+    got: dict[str, tuple[str, str]] = {}
     for line in out.stdout.splitlines()[1:]:
         method, rank, word, score = line.split("\t")
         if rank == "1":
-            first[method] = (word, score)
-    expected = re.findall(r"(\w+) \((\d+\.\d+)\) by (\w+)", claim)
-    assert len(expected) == 2, claim
-    for word, score, method in expected:
-        assert first[method] == (word, score), out.stdout
-    lab = re.search(r"`(\w+)` first by the lab's method", claim)
-    assert lab, claim
-    assert first["lab"][0] == lab.group(1), out.stdout
+            got[method] = (word, score)
+    assert set(got) == set(first), out.stdout
+    for method, (word, score) in first.items():
+        assert got[method][0] == word, out.stdout
+        assert score is None or got[method][1] == score, out.stdout
 
 
-def check_store_fields(claim: str, out: subprocess.CompletedProcess[str]) -> None:
-    """The store layout of the output path table, against what `embedlab info` lists."""
-    datasets = re.findall(r"`(\w+)` (?:float32|\(UTF-8\))", claim)
-    attributes = re.findall(r"`(\w+)`", claim.split("attributes", 1)[1])
-    assert datasets == ["vectors", "words"] and attributes, claim
-    assert "  vectors: float32 (400000, 50)" in out.stdout, out.stdout
-    assert "  words: " in out.stdout, out.stdout
+def check_store_fields(
+    datasets: dict[str, str], attributes: Sequence[str], out: subprocess.CompletedProcess[str]
+) -> None:
+    """The store layout docs/outputs.md describes, against what `embedlab info` lists."""
+    for name, what in datasets.items():
+        assert f"  {name}: {what}" in out.stdout, (name, out.stdout)
     for name in attributes:
         assert re.search(rf"^  {name} = ", out.stdout, re.MULTILINE), (name, out.stdout)
 
 
-def check_config_error(claim: str, out: subprocess.CompletedProcess[str]) -> None:
-    message = re.search(r'"([^"]+)"', claim)
-    assert message, claim
+def check_config_error(message: str, out: subprocess.CompletedProcess[str]) -> None:
     text = out.stdout + out.stderr
     assert out.returncode != 0, text
-    assert message.group(1) in text, text
+    assert message in text, text
     assert "Job stats" not in text, text  # "before any job"
 
 
-def check_default_profile(claim: str, out: subprocess.CompletedProcess[str]) -> None:
-    assert "profiles/default is picked up" in claim
+def check_default_profile(out: subprocess.CompletedProcess[str]) -> None:
+    """profiles/default is picked up without --profile."""
     assert out.returncode == 0, out.stdout + out.stderr
     assert re.search(r"Using workflow specific profile \S*profiles/default\b", out.stderr), (
         out.stderr
     )
 
 
-def check_make_report(claim: str, out: subprocess.CompletedProcess[str]) -> None:
-    path = re.search(r"writes `([^`]+)`", claim)
-    assert path, claim
-    assert re.search(rf"snakemake .*--report {re.escape(path.group(1))}\b", out.stdout), out.stdout
+def check_make_report(path: str, out: subprocess.CompletedProcess[str]) -> None:
+    assert re.search(rf"snakemake .*--report {re.escape(path)}\b", out.stdout), out.stdout
 
 
 @dataclass(frozen=True)
-class Claim:
-    text: str  # as it stands in the docs (whitespace aside)
-    check: Callable[[str, subprocess.CompletedProcess[str]], None]
+class Check:
+    test: Callable[[subprocess.CompletedProcess[str]], None]  # on the real command's result
+    fails: bool = False  # the command is documented to stop with an error
 
 
-SPACED = 'embedlab analogy results/vectors/glove.6B.50d.h5 "king - man + woman"'
-CLAIMS: dict[str, Claim] = {
-    "embedlab neighbors results/vectors/glove.6B.50d.h5 frog -k 5": Claim(
-        "`embedlab neighbors results/vectors/glove.6B.50d.h5 frog -k 5` → snake, ape, toad, "
-        "monkey, "
-        "spider.",
-        check_neighbors,
+STORE = "results/vectors/glove.6B.50d.h5"
+KING = {"3CosAdd": ("queen", "0.8524"), "3CosMul": ("queen", "0.9289"), "lab": ("king", None)}
+CHECKS: dict[str, Check] = {
+    f"embedlab neighbors {STORE} frog -k 5": Check(
+        partial(check_neighbors, ["snake", "ape", "toad", "monkey", "spider"])
     ),
-    SPACED: Claim(
-        "→ queen (0.8524) by 3CosAdd, queen (0.9289) by 3CosMul, and `king` first by the lab's "
-        "method",
-        check_analogy,
+    f'embedlab analogy {STORE} "king - man + woman" -k 3': Check(partial(check_analogy, KING)),
+    f"embedlab analogy {STORE} king-man+woman -k 3": Check(partial(check_analogy, KING)),
+    f"embedlab info {STORE}": Check(
+        partial(
+            check_store_fields,
+            {"vectors": "float32 (400000, 50)", "words": ""},
+            ["source", "source_sha256", "dim", "n_words", "n_skipped"],
+        )
     ),
-    "embedlab analogy results/vectors/glove.6B.50d.h5 king-man+woman": Claim(
-        "`embedlab analogy results/vectors/glove.6B.50d.h5 king-man+woman` gives the same",
-        lambda claim, out: check_analogy(CLAIMS[SPACED].text, out),
+    "snakemake -n --config neighbors='{k: -3}'": Check(
+        partial(check_config_error, "Invalid configuration: neighbors.k = -3: minimum is 1"),
+        fails=True,
     ),
-    "embedlab info results/vectors/glove.6B.50d.h5": Claim(
-        "HDF5 store: `vectors` float32 [N, d] (contiguous, file order), `words` (UTF-8), "
-        "attributes `source`, `source_sha256`, `dim`, `n_words`, `n_skipped`",
-        check_store_fields,
-    ),
-    "snakemake -n --config neighbors='{k: -3}'": Claim(
-        '# a mistake stops before any job: "Invalid configuration: neighbors.k = -3: minimum is 1"',
-        check_config_error,
-    ),
-    "snakemake --cores all": Claim(
-        "snakemake --cores all # profiles/default is picked up automatically",
-        check_default_profile,
-    ),
-    "make report": Claim("`make report` writes `results/report.html`", check_make_report),
+    "snakemake --cores all": Check(check_default_profile),
+    "make report": Check(partial(check_make_report, "results/report.html")),
 }
 
 
@@ -463,7 +523,7 @@ def snakemakes(
     runs.pool.shutdown(wait=True, cancel_futures=True)
 
 
-def check_snakemake(command: str, snakemakes: Snakemakes) -> None:
+def check_snakemake(command: str, snakemakes: Snakemakes) -> subprocess.CompletedProcess[str]:
     prepared, results = snakemakes.result(command)
     out = results[-1]
     text = out.stdout + out.stderr
@@ -472,15 +532,15 @@ def check_snakemake(command: str, snakemakes: Snakemakes) -> None:
     assert "refused" not in netlog, f"a dry run tried the network:\n{netlog}\n{text}"
     written = files_of(prepared.work) - prepared.before
     assert not written, f"a dry run wrote {sorted(map(str, written))}"
-    if command in CLAIMS:
-        CLAIMS[command].check(CLAIMS[command].text, out)
-        if CLAIMS[command].check is check_config_error:
-            return
+    if command in CHECKS:
+        CHECKS[command].test(out)
+        if CHECKS[command].fails:
+            return out
     assert out.returncode == 0, f"{' '.join(prepared.argv)}\n{text}"
     if prepared.lock is not None:
         assert "Unlocked working directory" in text, text
         assert not prepared.lock.exists(), "the stale lock is still there"
-        return
+        return out
     assert "This was a dry-run" in text, text
     for url in URL.findall(command):  # planned, not fetched (the guard above refuses sockets)
         assert url.rsplit("/", 1)[-1] in text, f"no job downloads {url}:\n{text}"
@@ -493,6 +553,7 @@ def check_snakemake(command: str, snakemakes: Snakemakes) -> None:
         assert args["report"] == prepared.report, args
         assert args["targets"] == [], f"a word of the command became a target: {args}"
         assert Path(prepared.report).suffix in (".html", ".zip"), prepared.report
+    return out
 
 
 # --- the other kinds ----------------------------------------------------------------------------
@@ -501,14 +562,16 @@ def check_snakemake(command: str, snakemakes: Snakemakes) -> None:
 EMBEDLAB_FILES = {"GLOVE.txt": "bundled", "OUT.h5": "output"}
 
 
-def check_embedlab(command: str, store_dir: Path, bundled_text: Path, tmp_path: Path) -> None:
+def check_embedlab(
+    command: str, store_dir: Path, bundled_text: Path, tmp_path: Path
+) -> subprocess.CompletedProcess[str]:
     argv = shlex.split(command)
     if len(argv) == 2:  # a subcommand named in prose
         out = subprocess.run(
             [str(BIN / "embedlab"), argv[1], "--help"], capture_output=True, text=True, check=False
         )
         assert out.returncode == 0, out.stderr
-        return
+        return out
     outputs = []
     for i, arg in enumerate(argv):
         if EMBEDLAB_FILES.get(arg) == "bundled":
@@ -519,13 +582,14 @@ def check_embedlab(command: str, store_dir: Path, bundled_text: Path, tmp_path: 
     out = subprocess.run(
         [str(BIN / "embedlab"), *argv[1:]], cwd=store_dir, capture_output=True, text=True
     )
-    if command in CLAIMS:
-        CLAIMS[command].check(CLAIMS[command].text, out)
+    if command in CHECKS:
+        CHECKS[command].test(out)
     assert out.returncode == 0, out.stderr
     for path in outputs:  # `embedlab convert GLOVE.txt OUT.h5` makes the store parse_vectors makes
         with h5py.File(path) as new, h5py.File(store_dir / STORE) as old:
             assert np.array_equal(new["vectors"][:], old["vectors"][:])
             assert np.array_equal(new["words"][:], old["words"][:])
+    return out
 
 
 def makefile_targets() -> set[str]:
@@ -533,7 +597,7 @@ def makefile_targets() -> set[str]:
     return set(re.findall(r"^([\w.-]+)\s*:(?!=)", text, re.MULTILINE))
 
 
-def check_make(command: str) -> None:
+def check_make(command: str) -> subprocess.CompletedProcess[str]:
     targets = shlex.split(command)[1:]
     assert targets, command
     for target in targets:
@@ -543,8 +607,9 @@ def check_make(command: str) -> None:
         ["make", "-n", *targets], cwd=ROOT, env=env, capture_output=True, text=True, check=False
     )
     assert out.returncode == 0, out.stdout + out.stderr
-    if command in CLAIMS:
-        CLAIMS[command].check(CLAIMS[command].text, out)
+    if command in CHECKS:
+        CHECKS[command].test(out)
+    return out
 
 
 def pinned() -> dict[str, str]:
@@ -596,6 +661,7 @@ def check_pip(command: str) -> None:
 
 
 def check_bench(command: str) -> None:
+    """`python bench/X.py ARGS` (or docs/): ARGS type-check, and every flag is an option."""
     argv = shlex.split(command)
     script = ROOT / argv[1]
     assert script.is_file(), f"{argv[1]} does not exist"
@@ -611,6 +677,28 @@ def check_bench(command: str) -> None:
         assert re.search(rf"(?<![\w-]){re.escape(flag)}(?![\w-])", out.stdout), (
             f"{flag} is not an option of {argv[1]}:\n{out.stdout}"
         )
+
+
+OVERVIEW_MAX_BYTES = 300_000  # README's picture stays small
+
+
+def check_script(command: str, finished: Path, tmp_path: Path) -> subprocess.CompletedProcess[str]:
+    """`python docs/X.py ARGS`: as a bench script, then run for real in a finished run's folder,
+    its picture written to `tmp_path` (--output)."""
+    check_bench(command)
+    argv = shlex.split(command)
+    output = tmp_path / "overview.png"
+    out = subprocess.run(
+        [sys.executable, str(ROOT / argv[1]), *argv[2:], "--output", str(output)],
+        cwd=finished,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert output.read_bytes().startswith(b"\x89PNG"), output
+    assert output.stat().st_size < OVERVIEW_MAX_BYTES, output.stat().st_size
+    return out
 
 
 def check_activate(command: str) -> None:
@@ -634,17 +722,20 @@ def check_activate(command: str) -> None:
 @pytest.mark.parametrize("command", list(COMMANDS), ids=list(COMMANDS))
 def test_documented_command(command: str, request: pytest.FixtureRequest, tmp_path: Path) -> None:
     what = kind(command)
+    out: subprocess.CompletedProcess[str] | None = None
     if what == "snakemake":
-        check_snakemake(command, request.getfixturevalue("snakemakes"))
+        out = check_snakemake(command, request.getfixturevalue("snakemakes"))
     elif what == "embedlab":
         published = request.getfixturevalue("published")  # results/vectors/glove.6B.50d.h5
-        check_embedlab(command, published, request.getfixturevalue("bundled_text"), tmp_path)
+        out = check_embedlab(command, published, request.getfixturevalue("bundled_text"), tmp_path)
     elif what == "make":
-        check_make(command)
+        out = check_make(command)
     elif what == "pip":
         check_pip(command)
     elif what == "bench":
         check_bench(command)
+    elif what == "script":
+        out = check_script(command, request.getfixturevalue("tiny_finished"), tmp_path)
     elif what == "activate":
         check_activate(command)
     else:
@@ -652,13 +743,91 @@ def test_documented_command(command: str, request: pytest.FixtureRequest, tmp_pa
             f"{command!r} ({', '.join(COMMANDS[command])}) is a kind of command "
             "tests/workflow/test_docs.py does not know how to check: teach it"
         )
+    for doc, shown in SHOWN.get(command, []):
+        assert out is not None, f"{doc} shows output after {command!r}: teach {what} to compare it"
+        printed = out.stdout + out.stderr
+        assert prints(shown, printed), (
+            f"{doc} shows after $ {command}:\n" + "\n".join(shown) + f"\nbut it printed:\n{printed}"
+        )
 
 
-def test_every_claim_is_in_the_docs_next_to_its_command() -> None:
-    text = docs_text()
-    for command, claim in CLAIMS.items():
-        assert command in COMMANDS, f"{command!r} is no longer documented; update CLAIMS"
-        assert flat(claim.text) in text, f"the docs no longer say: {claim.text}"
+def test_every_check_names_a_documented_command() -> None:
+    """CHECKS keeps what a command must do; the docs must still show the command."""
+    for command in CHECKS:
+        assert command in COMMANDS, f"{command!r} is no longer documented; update CHECKS"
+
+
+def test_console_blocks_begin_with_a_command() -> None:
+    """A console block is `$ command` lines with what each prints; text before the first `$ `
+    would be checked by nothing."""
+    for doc in DOCS:
+        for lang, body in FENCE.findall((ROOT / doc).read_text(encoding="utf-8")):
+            if lang == "console":
+                assert body.startswith("$ "), f"{doc}: a console block begins {body[:40]!r}"
+
+
+def test_shown_output() -> None:
+    printed = "rank\tword\n1\tsnake\n2\tape\n3\ttoad\n"
+    assert prints(["rank word", "1 snake", "2 ape", "3  toad", ""], printed)
+    assert prints(["rank\tword", "...", "3\ttoad"], printed)
+    assert prints(["...", "2 ape", "..."], printed)
+    assert prints(["...", "rank word", "1 snake", "...", "3 toad", "..."], printed)
+    assert not prints(["rank word", "1 snake"], printed)  # the rest is not elided
+    assert not prints(["...", "1 snake", "3 toad"], printed)  # lines apart are not adjacent
+    assert not prints(["rank word", "2 ape", "..."], printed)
+    assert not prints(["1 snake", "..."], printed)  # the first line is not elided
+    assert not prints(["...", "4 monkey"], printed)
+
+
+def test_the_readme_is_short_and_leads_to_every_page() -> None:
+    """README.md takes a newcomer to the first result in at most 150 lines, with a picture of
+    real results, and links every page of docs/."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert len(readme.splitlines()) <= 150, "README.md: move the details to docs/"
+    for page in (ROOT / "docs").glob("*.md"):
+        assert f"(docs/{page.name})" in readme, f"README.md does not link docs/{page.name}"
+    assert "(docs/overview.png)" in readme
+    picture = ROOT / "docs/overview.png"
+    assert picture.read_bytes().startswith(b"\x89PNG")
+    assert picture.stat().st_size < OVERVIEW_MAX_BYTES, picture.stat().st_size
+    assert "python docs/make_overview.py results" in COMMANDS  # so the command is run
+
+
+def write_png(path: Path) -> None:
+    from PIL import Image
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    Image.new("RGB", (40, 30), (200, 100, 50)).save(path)
+
+
+def test_overview_script_reads_only_paths_of_the_output_table(tmp_path: Path) -> None:
+    """docs/make_overview.py on a results folder holding just the files it reads, each at a path
+    of docs/outputs.md's table (which tests/workflow/test_paths.py checks against the rules)."""
+    read = {
+        "results/vectors/m.h5": None,
+        "results/neighbors/m.sample.tsv": "word\tneighbor_1\tsimilarity_1\nfrog\ttoad\t0.79\n",
+        "results/analogy/m/google.png": "png",
+        "results/comparison/models.png": "png",
+        "results/images/d/analysis/all/tsne.png": "png",
+    }
+    table = table_paths()
+    for path, content in read.items():
+        assert any(covers(row, path) for row in table), f"{path}: no row of docs/outputs.md"
+        target = tmp_path / path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if content == "png":
+            write_png(target)
+        else:
+            target.write_text(content or "")
+    spec = importlib.util.spec_from_file_location("make_overview", ROOT / "docs/make_overview.py")
+    assert spec and spec.loader
+    script = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(script)
+    output = tmp_path / "out/overview.png"
+    script.main([str(tmp_path / "results"), "--output", str(output)])
+    assert output.read_bytes().startswith(b"\x89PNG")
+    with pytest.raises(SystemExit, match="is the run finished"):
+        script.main([str(tmp_path / "nothing"), "--output", str(output)])
 
 
 def test_extraction() -> None:
@@ -674,6 +843,17 @@ def test_extraction() -> None:
     ]
     text = "a `make\nreport` b `pip` `h5py.File(x)`\n```bash\nmake test\n```\n```\nmake no\n```\n"
     assert doc_commands(text) == ["make test", "make report"]
+    console = (
+        "$ embedlab neighbors s.h5 frog \\\n    -k 2  # two\nrank\tword\n1\ttoad\n\n$ make report\n"
+    )
+    assert console_commands(console) == [
+        Shown("embedlab neighbors s.h5 frog -k 2", ("rank\tword", "1\ttoad", "")),
+        Shown("make report"),
+    ]
+    assert doc_commands(f"```console\n{console}```\n") == [
+        "embedlab neighbors s.h5 frog -k 2",
+        "make report",
+    ]
     kinds = {kind(c) for c in COMMANDS}
-    assert {"snakemake", "embedlab", "make", "pip", "bench", "activate"} <= kinds, kinds
+    assert {"snakemake", "embedlab", "make", "pip", "bench", "script", "activate"} <= kinds, kinds
     assert kind("rm -rf results") == "unknown"

@@ -1,4 +1,5 @@
-"""README.md's "Output path scheme" table and the rules name the same paths, in both directions.
+"""The "Output path scheme" table of docs/outputs.md and the rules name the same paths, in both
+directions.
 
 The rules' paths are read from the workflow as Snakemake parses it (no DAG, no run), for two
 configs that between them define every conditional rule. A wildcard `{name}` is compared as the
@@ -17,6 +18,8 @@ from tests.helpers import DEFAULT_CONFIG, ROOT, SNAKEFILE
 # bundled, downloaded and extracted vectors, and the digits; then MIT-67 (get_mit67)
 ZIP = {"source": "https://nlp.stanford.edu/data/glove.6B.zip", "dims": [100]}
 CONFIGS = ({"vectors": {"sources": [{"source": "bundled"}, ZIP]}}, {"images": {"dataset": "mit67"}})
+# the page that holds the table (README.md links to it)
+TABLE_DOC = "docs/outputs.md"
 # written by `snakemake --report` (make report), not by a rule
 REPORTS = {"results/report.html", "results/report.zip"}
 
@@ -54,7 +57,7 @@ def rule_paths(workdir: Path) -> dict[str, set[str]]:
 
 def table_paths() -> list[str]:
     """The paths in the table's first column; `a.tsv` / `.html` is a.tsv and a.html."""
-    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    text = (ROOT / TABLE_DOC).read_text(encoding="utf-8")
     table = text.split("## Output path scheme\n", 1)[1].split("\n## ", 1)[0]
     paths: list[str] = []
     for cell in re.findall(r"^\| (`.+?) \|", table, flags=re.M):
@@ -75,13 +78,13 @@ def covers(row: str, path: str) -> bool:
     return re.fullmatch(regex, path) is not None
 
 
-def test_readme_table_and_rules_name_the_same_paths(tmp_path: Path) -> None:
+def test_output_table_and_rules_name_the_same_paths(tmp_path: Path) -> None:
     paths = rule_paths(tmp_path)
     forms = set().union(*paths.values())
     table = table_paths()
     missing = [
         path for path, own in paths.items() if not any(covers(r, f) for r in table for f in own)
     ]
-    assert not missing, f"rule paths missing from README.md's table: {missing}"
+    assert not missing, f"rule paths missing from the table of {TABLE_DOC}: {missing}"
     unwritten = [r for r in table if r not in REPORTS and not any(covers(r, f) for f in forms)]
-    assert not unwritten, f"README.md's table names paths no rule writes: {unwritten}"
+    assert not unwritten, f"the table of {TABLE_DOC} names paths no rule writes: {unwritten}"

@@ -152,7 +152,7 @@ def finished_message():
     words = ", ".join(f"results/*/{name}*" for name in store_names())
     return (
         f"embedlab: done. Word space: {words}, results/comparison/; image space: results/images/{image_set()}/ "
-        "(every path: README.md, 'Output path scheme').\n"
+        "(every path: docs/outputs.md, 'Output path scheme').\n"
         "  Report: make report (or snakemake --report results/report.html), then open "
         "results/report.html."
     )

@@ -56,8 +56,16 @@ snakemake -n --config \\
 snakemake -n --config \\
     vectors="{sources: [{source: bundled}, {source: resources/vectors/glove.6B.50d.txt, name: my}]}"
 snakemake -n --config images="{dataset: mit67, weights: imagenet}" analysis="{svm: {C: 0.5}}"
-# a mistake stops before any job: "Invalid configuration: neighbors.k = -3: minimum is 1"
-snakemake -n --config neighbors='{k: -3}'
+```
+
+A mistake stops the run before any job, with one line naming the key and the value:
+
+```console
+$ snakemake -n --config neighbors='{k: -3}'
+...
+Invalid configuration: neighbors.k = -3: minimum is 1
+Fix it in the --configfile or --config; config/README.md describes every key.
+...
 ```
 """
 

@@ -1,7 +1,7 @@
 """The HDF5 word-vector store: ``vectors`` float32 [N, d] (contiguous, file order) and ``words``.
 
 Contiguous and uncompressed on purpose: a 400,000 x 50 store writes in ~0.1 s and reads in ~0.02 s,
-while gzip chunking costs 30x on both sides for a modest size gain (see README, bench/).
+while gzip chunking costs 30x on both sides for a modest size gain.
 """
 
 from __future__ import annotations
