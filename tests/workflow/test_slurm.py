@@ -39,9 +39,25 @@ pytestmark = pytest.mark.slow
 
 PROFILE = ROOT / "profiles/slurm"
 RUN_TIMEOUT_S = 900
-# rules that run in the Snakemake process itself, not as SLURM jobs (`localrule: True`): the
-# target, downloads (compute nodes often have no internet) and the listing of the images
-LOCAL_RULES = {"all", "download_vectors", "get_mit67", "write_digits", "list_images"}
+
+
+def local_rules() -> set[str]:
+    """The rules that run in the Snakemake process itself, not as SLURM jobs (`localrule:
+    True`): the target, downloads (compute nodes often have no internet), the listing of the
+    images and the jobs of seconds."""
+    text = "\n".join(
+        f.read_text()
+        for f in [ROOT / "Snakefile", *sorted((ROOT / "workflow/rules").glob("*.smk"))]
+    )
+    parts = re.split(r"^\s*rule (\w+):", text, flags=re.M)
+    return {
+        name
+        for name, body in zip(parts[1::2], parts[2::2], strict=True)
+        if "localrule: True" in body
+    }
+
+
+LOCAL_RULES = local_rules()
 
 
 def slurm(*args: str) -> str:
@@ -189,7 +205,8 @@ def test_workflow_runs_through_slurm_and_matches_a_local_run(
     local_rules = collections.Counter(re.findall(r"^localrule (\w+):$", own, re.M))
     assert remote_rules, f"no job went to SLURM:\n{log}"
     # the config's local rules ran here (the rest went to SLURM: checked below)
-    assert {"all", "list_images"} <= set(local_rules), local_rules
+    assert {"all", "list_images", "compare_models"} <= LOCAL_RULES, LOCAL_RULES
+    assert set(local_rules) == LOCAL_RULES & (set(local_rules) | set(remote_rules)), local_rules
     submitted = re.findall(r"^Job \d+ has been submitted with SLURM jobid (\d+) ", log, re.M)
     records = [
         line.split("|")

@@ -132,6 +132,9 @@ rule check_analysis_settings:
     benchmark:
         "benchmarks/images/check_analysis_settings_{dataset}.tsv"
     priority: 50
+    # seconds of reading small tables: under a cluster profile it runs where Snakemake
+    # does, with no queue wait
+    localrule: True
     resources:
         mem_mb=lambda wc, attempt: 500 * attempt,
     params:
@@ -159,6 +162,9 @@ rule decide_analysis_settings:
         "logs/images/decide_analysis_settings_{dataset}.log",
     benchmark:
         "benchmarks/images/decide_analysis_settings_{dataset}.tsv"
+    # seconds of reading small tables: under a cluster profile it runs where Snakemake
+    # does, with no queue wait
+    localrule: True
     resources:
         # the labels and split of every image, not the features
         mem_mb=lambda wc, attempt: 500 * attempt,
