@@ -13,12 +13,16 @@ import pytest
 import yaml
 
 from embedlab.analogy.compare import (
+    NOT_SCORED,
+    POOLED,
     ModelFiles,
+    all_questions_figure,
     analogy_protocol,
     answers_side_by_side,
     comparison_figure,
-    model_row,
+    comparison_rows,
 )
+from embedlab.analogy.similarity import spearman
 from embedlab.common.tables import read_tsv
 from embedlab.vectors.store import read_store
 from tests.browser import assert_drawn_like, open_item, shown_image, shown_table
@@ -26,14 +30,16 @@ from tests.helpers import SECOND_MODEL, TINY_CONFIG, TINY_STORES, snakemake, wri
 
 pytestmark = pytest.mark.slow
 TINY = yaml.safe_load(TINY_CONFIG.read_text())
+SYNTAX = {True: "syntactic", False: "semantic"}  # the pool of a section, by its gram* name
 
 
 def files_of(work: Path, name: str) -> ModelFiles:
     return ModelFiles(
         name,
         work / f"results/vectors/{name}.h5",
-        work / f"results/analogy/{name}/google.tsv",
+        work / f"results/analogy/{name}/google_answers.tsv",
         work / f"results/similarity/{name}.tsv",
+        work / f"results/similarity/{name}_pairs.tsv",
         work / f"results/analogy/{name}/queries.tsv",
     )
 
@@ -55,6 +61,7 @@ def test_two_models_in_one_run_each_with_its_own_outputs(tiny_finished: Path) ->
             f"results/analogy/{name}/queries.tsv",
             f"results/analogy/{name}/google_answers.tsv",
             f"results/similarity/{name}.tsv",
+            f"results/similarity/{name}_pairs.tsv",
         ):
             assert (tiny_finished / path).is_file(), path
     # the second model is not a copy of the first: its own neighbours, from 25 values a word
@@ -67,6 +74,8 @@ def test_two_models_in_one_run_each_with_its_own_outputs(tiny_finished: Path) ->
 
 
 def test_comparison_table_holds_each_models_scores(tiny_finished: Path) -> None:
+    """Each model's own figures as its per-model tables give them, and its accuracy over all
+    questions (an unknown word wrong), beside its coverage."""
     rows = read_tsv(tiny_finished / "results/comparison/models.tsv")
     assert [r["model"] for r in rows] == TINY_STORES  # config order
     for row in rows:
@@ -76,23 +85,88 @@ def test_comparison_table_holds_each_models_scores(tiny_finished: Path) -> None:
         google = {
             r["section"]: r for r in read_tsv(tiny_finished / f"results/analogy/{name}/google.tsv")
         }
-        for pooled in ("semantic", "syntactic", "total"):
+        for pooled in POOLED:
             g = google[pooled]
             assert row[f"{pooled} seen"] == f"{g['seen']}/{g['questions']}"
             expected = 100 * int(g["correct"]) / int(g["seen"])
-            assert float(row[f"{pooled} %"]) == pytest.approx(expected, abs=1e-3)
+            assert float(row[f"{pooled} % seen"]) == pytest.approx(expected, abs=1e-3)
+            expected = 100 * int(g["correct"]) / int(g["questions"])
+            assert float(row[f"{pooled} % all"]) == pytest.approx(expected, abs=1e-3)
         assert row["total seen"].endswith("/19544")
         # the tiny config leaves analogy.restrict_vocab and lowercase at their defaults
         assert row["analogy protocol"] == analogy_protocol(None, True)
         assert "whole vocabulary" in row["analogy protocol"]
         for r in read_tsv(tiny_finished / f"results/similarity/{name}.tsv"):
-            assert float(row[f"{r['benchmark']} rho"]) == pytest.approx(float(r["spearman"]))
+            assert float(row[f"{r['benchmark']} rho own"]) == pytest.approx(float(r["spearman"]))
             assert row[f"{r['benchmark']} coverage"] == f"{r['covered']}/{r['pairs']}"
-    # fewer words and values: fewer questions seen, and a lower total
+    # fewer words and values: fewer questions seen, and a lower total over all of them
     by_name = {r["model"]: r for r in rows}
     seen = {n: int(r["total seen"].split("/")[0]) for n, r in by_name.items()}
     assert seen["tiny25"] < seen["glove.tiny"]
-    assert (tiny_finished / "results/comparison/models.png").read_bytes()[:4] == b"\x89PNG"
+    assert float(by_name["tiny25"]["total % all"]) < float(by_name["glove.tiny"]["total % all"])
+    for png in ("models.png", "models_all.png"):
+        assert (tiny_finished / "results/comparison" / png).read_bytes()[:4] == b"\x89PNG"
+
+
+def test_comparison_on_the_questions_and_pairs_every_model_covers(tiny_finished: Path) -> None:
+    """The common columns, recomputed here from the per-model answers and pairs: the questions
+    (pairs) both models cover, each model's accuracy (rho) on them. tiny25's words are the
+    first 2,000 of glove.tiny's 3,000, so the common ones are tiny25's own."""
+    rows = {r["model"]: r for r in read_tsv(tiny_finished / "results/comparison/models.tsv")}
+    answers = {
+        n: read_tsv(tiny_finished / f"results/analogy/{n}/google_answers.tsv") for n in TINY_STORES
+    }
+    common = [all(a[i]["correct"] for a in answers.values()) for i in range(len(answers["tiny25"]))]
+    for name, rows_of in answers.items():
+        for pooled in POOLED:
+            shared = [
+                r
+                for r, c in zip(rows_of, common, strict=True)
+                if c and pooled in ("total", SYNTAX[r["section"].startswith("gram")])
+            ]
+            assert rows[name][f"{pooled} common"].split("/")[0] == str(len(shared))
+            correct = sum(r["correct"] == "1" for r in shared)
+            assert float(rows[name][f"{pooled} % common"]) == pytest.approx(
+                100 * correct / len(shared), abs=1e-3
+            )
+    for pooled in POOLED:
+        assert rows["glove.tiny"][f"{pooled} common"] == rows["tiny25"][f"{pooled} common"]
+        assert rows["tiny25"][f"{pooled} common"] == rows["tiny25"][f"{pooled} seen"]
+        assert rows["tiny25"][f"{pooled} % common"] == rows["tiny25"][f"{pooled} % seen"]
+    # word similarity: rho on the pairs both cover, recomputed from the written cosines
+    pairs = {n: read_tsv(tiny_finished / f"results/similarity/{n}_pairs.tsv") for n in TINY_STORES}
+    for bench in ("wordsim353", "simlex999"):
+        by_model = {n: [r for r in p if r["benchmark"] == bench] for n, p in pairs.items()}
+        both = [
+            all(rs[i]["similarity"] for rs in by_model.values())
+            for i in range(len(by_model["tiny25"]))
+        ]
+        for name, rs in by_model.items():
+            shared = [r for r, c in zip(rs, both, strict=True) if c]
+            rho = spearman(
+                [float(r["human"]) for r in shared], [float(r["similarity"]) for r in shared]
+            )
+            assert float(rows[name][f"{bench} rho common"]) == pytest.approx(rho, abs=1e-5)
+            assert rows[name][f"{bench} common"] == f"{len(shared)}/{len(rs)}"
+        assert rows["tiny25"][f"{bench} common"] == rows["tiny25"][f"{bench} coverage"]
+        assert rows["tiny25"][f"{bench} rho common"] == rows["tiny25"][f"{bench} rho own"]
+        covered = int(rows["glove.tiny"][f"{bench} coverage"].split("/")[0])
+        assert len([c for c in both if c]) < covered  # glove.tiny covers more on its own
+
+
+def test_one_model_is_compared_on_its_own_coverage(tiny_finished: Path, tmp_path: Path) -> None:
+    """With one model (the default config) the common questions and pairs are its own."""
+    (row,) = comparison_rows([files_of(tiny_finished, "tiny25")], "p")
+    for pooled in POOLED:
+        assert row[f"{pooled} common"] == row[f"{pooled} seen"]
+        assert row[f"{pooled} % common"] == row[f"{pooled} % seen"]
+        assert row[f"{pooled} % all"] < row[f"{pooled} % seen"]
+    for bench in ("wordsim353", "simlex999"):
+        assert row[f"{bench} common"] == row[f"{bench} coverage"]
+        assert row[f"{bench} rho common"] == pytest.approx(row[f"{bench} rho own"], abs=1e-5)
+    for draw in (comparison_figure, all_questions_figure):
+        draw([row], tmp_path / "one.png")
+        assert (tmp_path / "one.png").read_bytes()[:4] == b"\x89PNG"
 
 
 def test_analogy_answers_side_by_side(tiny_finished: Path) -> None:
@@ -117,18 +191,26 @@ def test_analogy_answers_side_by_side(tiny_finished: Path) -> None:
 def test_a_model_without_a_similarity_benchmark_is_shown_as_such(
     tiny_finished: Path, tmp_path: Path
 ) -> None:
-    """A model scored on one benchmark only (similarity.benchmarks) says so, and its figure
-    still draws (n/a, no bar)."""
-    files = files_of(tiny_finished, "tiny25")
-    only = tmp_path / "similarity.tsv"
-    lines = (tiny_finished / "results/similarity/tiny25.tsv").read_text().splitlines()
-    only.write_text("\n".join(lines[:2]) + "\n")  # header and wordsim353
-    row = model_row(ModelFiles(*(files.name, files.store, files.google, only, files.queries)), "p")
-    assert row["simlex999 coverage"] == "not scored" and math.isnan(row["simlex999 rho"])
-    assert not math.isnan(row["wordsim353 rho"])
-    comparison_figure([row], tmp_path / "one.png")
-    assert (tmp_path / "one.png").read_bytes()[:4] == b"\x89PNG"
-    header, answers = answers_side_by_side([files])
+    """A run scored on one benchmark only (similarity.benchmarks) says so, and its figures
+    still draw (n/a, no bar)."""
+    models = []
+    for name in TINY_STORES:
+        files = files_of(tiny_finished, name)
+        only, pairs = tmp_path / f"{name}.tsv", tmp_path / f"{name}_pairs.tsv"
+        lines = Path(files.similarity).read_text().splitlines()
+        only.write_text("\n".join(lines[:2]) + "\n")  # header and wordsim353
+        lines = Path(files.pairs).read_text().splitlines()
+        pairs.write_text("\n".join(line for line in lines if "simlex999" not in line) + "\n")
+        models.append(ModelFiles(name, files.store, files.answers, only, pairs, files.queries))
+    rows = comparison_rows(models, "p")
+    for row in rows:
+        assert row["simlex999 coverage"] == row["simlex999 common"] == NOT_SCORED
+        assert math.isnan(row["simlex999 rho own"]) and math.isnan(row["simlex999 rho common"])
+        assert not math.isnan(row["wordsim353 rho common"])
+    for draw in (comparison_figure, all_questions_figure):
+        draw(rows, tmp_path / "two.png")
+        assert (tmp_path / "two.png").read_bytes()[:4] == b"\x89PNG"
+    header, answers = answers_side_by_side(models[1:])
     assert header == ["query", "method", "tiny25"] and len(answers) == 6
 
 
@@ -225,7 +307,12 @@ def test_comparison_section_renders_in_the_report(
     rows = read_tsv(results / "models.tsv")
     answers = read_tsv(results / "queries.tsv")
     for cells, values in (
-        (("all models", "scores"), [r["model"] for r in rows] + [r["total seen"] for r in rows]),
+        (
+            ("all models", "scores"),
+            [r["model"] for r in rows]
+            + [r["total seen"] for r in rows]
+            + [rows[0]["total common"]],
+        ),
         (("all models", "analogy answers"), [answers[0]["glove.tiny"], answers[0]["tiny25"]]),
     ):
         open_item(driver, page_file, "Word space", "Models compared", cells)
@@ -233,8 +320,9 @@ def test_comparison_section_renders_in_the_report(
         for value in values:
             assert value in page, f"{cells}: {value!r} not in {page!r}"
 
-    open_item(driver, page_file, "Word space", "Models compared", ("all models", "scores (plot)"))
-    image = shown_image(driver)
-    shown = base64.b64decode(image.get_attribute("src").split("base64,", 1)[1])
-    assert shown == (results / "models.png").read_bytes()
-    assert_drawn_like(image.screenshot_as_png, image.rect, results / "models.png", "models.png")
+    for label, png in (("scores (plot)", "models.png"), ("all questions (plot)", "models_all.png")):
+        open_item(driver, page_file, "Word space", "Models compared", ("all models", label))
+        image = shown_image(driver)
+        shown = base64.b64decode(image.get_attribute("src").split("base64,", 1)[1])
+        assert shown == (results / png).read_bytes()
+        assert_drawn_like(image.screenshot_as_png, image.rect, results / png, png)

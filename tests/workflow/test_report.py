@@ -121,13 +121,14 @@ def test_every_embedded_figure_decodes(report: Path, tiny_finished: Path) -> Non
     pngs = re.findall(
         r'"data_uri": "data:image/png;charset=utf8;filename=[^;]*;base64,([^"]+)"', html
     )
-    # google.png of each of the two models, their comparison, t-SNE and confusion plots of
-    # 'first' and 'all'
-    assert len(pngs) == 7
+    # google.png of each of the two models, their comparison's two figures, t-SNE and
+    # confusion plots of 'first' and 'all'
+    assert len(pngs) == 8
     images = (tiny_finished / "results/images").rglob("*.png")
     google = (tiny_finished / "results/analogy").glob("*/google.png")
-    files = [*google, tiny_finished / "results/comparison/models.png", *images]
-    assert len(files) == 7
+    comparison = tiny_finished / "results/comparison"
+    files = [*google, comparison / "models.png", comparison / "models_all.png", *images]
+    assert len(files) == 8
     embedded = sorted(base64.b64decode(data) for data in pngs)
     assert embedded == sorted(f.read_bytes() for f in files)
     for data in embedded:

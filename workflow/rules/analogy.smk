@@ -68,6 +68,7 @@ rule score_similarity:
         pairs=similarity_files,
     output:
         tsv="results/similarity/{name}.tsv",
+        pairs="results/similarity/{name}_pairs.tsv",
         html=report(
             "results/similarity/{name}.html",
             caption="../report/similarity.rst",
@@ -90,8 +91,11 @@ rule score_similarity:
 rule compare_models:
     input:
         stores=expand(rules.parse_vectors.output.store, name=store_names()),
-        google=expand(rules.evaluate_analogy_benchmark.output.tsv, name=store_names()),
+        answers=expand(
+            rules.evaluate_analogy_benchmark.output.answers, name=store_names()
+        ),
         similarity=expand(rules.score_similarity.output.tsv, name=store_names()),
+        pairs=expand(rules.score_similarity.output.pairs, name=store_names()),
         queries=expand(rules.answer_queries.output.tsv, name=store_names()),
     output:
         tsv="results/comparison/models.tsv",
@@ -108,6 +112,13 @@ rule compare_models:
             category="Word space",
             subcategory="Models compared",
             labels={"model": "all models", "table": "scores (plot)"},
+        ),
+        png_all=report(
+            "results/comparison/models_all.png",
+            caption="../report/comparison_all_plot.rst",
+            category="Word space",
+            subcategory="Models compared",
+            labels={"model": "all models", "table": "all questions (plot)"},
         ),
         queries="results/comparison/queries.tsv",
         queries_html=report(

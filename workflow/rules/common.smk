@@ -205,7 +205,7 @@ def word_outputs():
 def comparison_outputs():
     """The comparison of every store."""
     output = rules.compare_models.output
-    return [output.tsv, output.png, output.queries]
+    return [output.tsv, output.png, output.png_all, output.queries]
 
 
 def image_outputs():

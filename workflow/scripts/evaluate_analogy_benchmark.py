@@ -1,6 +1,13 @@
 """Rule evaluate_analogy_benchmark: the Google analogy benchmark, every section in one job."""
 
-from embedlab.analogy.answers import evaluate_section, read_questions, summary_rows, unit_rows
+from embedlab.analogy.answers import (
+    ANSWER_HEADER,
+    answer_rows,
+    evaluate_section,
+    read_questions,
+    summary_rows,
+    unit_rows,
+)
 from embedlab.common.html_tables import tsv_to_html
 from embedlab.common.joblog import job_log
 from embedlab.common.plots import accuracy_bars
@@ -17,9 +24,7 @@ with job_log(snakemake.log[0]) as log:
             section, store.index, unit, store.words, p.restrict_vocab, snakemake.threads
         )
         results.append(result)
-        for quad, predicted in zip(section.questions, result.predictions, strict=True):
-            correct = "" if predicted is None else int(predicted == quad[3])
-            answers.append([section.name, *quad, predicted or "", correct])
+        answers.extend(answer_rows(section, result))
         log.info(
             "%s: %d questions, %d seen, %d correct",
             section.name,
@@ -27,8 +32,7 @@ with job_log(snakemake.log[0]) as log:
             result.seen,
             result.correct,
         )
-    header = ["section", "a", "b", "c", "expected", "predicted", "correct"]
-    write_tsv(snakemake.output.answers, header, answers)
+    write_tsv(snakemake.output.answers, ANSWER_HEADER, answers)
     summary = summary_rows(results)
     header = ["section", "questions", "seen", "correct", "accuracy"]
     write_tsv(snakemake.output.tsv, header, [[row[h] for h in header] for row in summary])

@@ -117,6 +117,25 @@ def evaluate_section(
     return SectionResult(section.name, len(section.questions), len(rows), correct, predictions)
 
 
+ANSWER_HEADER = ("section", "a", "b", "c", "expected", "predicted", "correct")
+
+
+def answer_rows(section: Section, result: SectionResult) -> list[list[str]]:
+    """One row per question of `section` (google_answers.tsv): its words, the answer and 1 or 0;
+    answer and correct are empty for a question with a word outside the vocabulary searched."""
+    rows = []
+    for quad, predicted in zip(section.questions, result.predictions, strict=True):
+        correct = "" if predicted is None else str(int(predicted == quad[3]))
+        rows.append([section.name, *quad, predicted or "", correct])
+    return rows
+
+
+def pool(section: str) -> str:
+    """The pooled group of a Google section: 'syntactic' for the gram* sections, else
+    'semantic'."""
+    return "syntactic" if section.startswith("gram") else "semantic"
+
+
 def summary_rows(results: list[SectionResult]) -> list[dict[str, object]]:
     """Per-section rows plus semantic (first five sections), syntactic and total, pooled."""
 
@@ -132,8 +151,8 @@ def summary_rows(results: list[SectionResult]) -> list[dict[str, object]]:
         }
 
     out = [row(r.name, [r]) for r in results]
-    out.append(row("semantic", [r for r in results if not r.name.startswith("gram")]))
-    out.append(row("syntactic", [r for r in results if r.name.startswith("gram")]))
+    for name in ("semantic", "syntactic"):
+        out.append(row(name, [r for r in results if pool(r.name) == name]))
     out.append(row("total", results))
     return out
 
