@@ -109,6 +109,23 @@ def shown_table(driver) -> tuple[str, str]:
         driver.switch_to.default_content()
 
 
+def in_bokeh_frame(browser, script: str, *args):
+    """Run `script` inside the report's shown frame once its bokeh page has drawn."""
+    frame = shown_frame(browser)
+    browser.switch_to.frame(frame)
+    try:
+        wait_for(
+            lambda: browser.execute_script(
+                "return window.Bokeh?.index && Object.keys(Bokeh.index).length"
+            ),
+            30,
+        )
+        time.sleep(1)  # the first paint
+        return browser.execute_script(script, *args)
+    finally:
+        browser.switch_to.default_content()
+
+
 LOADED = "return arguments[0].complete && arguments[0].naturalWidth"
 
 

@@ -273,18 +273,27 @@ MAP_SCRIPT = """
 import sys
 import numpy as np
 from embedlab.explore.maps import image_map
+from embedlab.explore.wordmap import analogy_arrows, word_clusters, word_map
 rng = np.random.default_rng(0)
 image_map(rng.standard_normal((6, 2)), list("aabbcc"), [f"{c}/{i}.png" for i, c in
           enumerate("aabbcc")], ["data:image/jpeg;base64,AAAA"] * 6, sys.argv[1], "t-SNE")
+words = ["the", "king", "man", "woman", "queen", *(f"w{i}" for i in range(45))]
+vectors = rng.standard_normal((50, 8))
+query = ("king - man + woman", [(1, "king"), (-1, "man"), (1, "woman")], "queen")
+arrows, coords = analogy_arrows([query], {w: vectors[i] for i, w in enumerate(words[:5])})
+word_map(rng.standard_normal((50, 2)), words, list(range(1, 51)), word_clusters(vectors, 4, 0),
+         arrows, coords, sys.argv[2], "words")
 """
 
 
 def test_the_same_map_is_the_same_bytes(tmp_path: Path) -> None:
-    """Each map is written by its own job process: two processes writing the same map give the
-    same file (bokeh would name the page's document and elements with random UUIDs)."""
+    """Each map is written by its own job process: two processes writing the same maps give
+    the same files (no random ids, no time stamp in the compressed BokehJS, seeded KMeans)."""
     pages = []
-    for name in ("one.html", "two.html"):
-        subprocess.run([sys.executable, "-c", MAP_SCRIPT, str(tmp_path / name)], check=True)
-        pages.append((tmp_path / name).read_bytes())
-    assert b'"docid"' in pages[0] or b"docs_json" in pages[0]  # a real bokeh page
+    for run in ("one", "two"):
+        out = [str(tmp_path / f"{run}_{kind}.html") for kind in ("images", "words")]
+        subprocess.run([sys.executable, "-c", MAP_SCRIPT, *out], check=True)
+        pages.append([Path(o).read_bytes() for o in out])
+    for page in pages[0]:
+        assert b'"root_id"' in page and b"embedlab-bokehjs" in page  # a real bokeh page
     assert pages[0] == pages[1]

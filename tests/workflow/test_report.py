@@ -16,6 +16,7 @@ from embedlab.common.tables import read_tsv
 from tests.browser import (
     assert_drawn_like,
     click_text,
+    in_bokeh_frame,
     open_item,
     page_errors,
     shown_frame,
@@ -252,6 +253,124 @@ def test_interactive_maps_show_a_tooltip_on_hover(
     open_item(browser, zip_report, "Exploration", "Interactive maps", ("words: glove.tiny",))
     tips = hover_first_point(browser)
     assert [t for t, _ in tips] == ["the (rank 1)"]  # the most frequent word, drawn first
+
+
+# the word map's two plots, as BokehJS holds them: the words written on the t-SNE plot (its
+# Text glyph: the words, whether each lies inside the visible ranges, their screen positions),
+# the analogy labels, and each plot's frame; label boxes as the browser measures the text
+WORD_MAP = """
+const views = [];
+function walk(v) { views.push(v); for (const c of (v.child_views ?? [])) walk(c); }
+for (const root of Object.values(Bokeh.index)) walk(root);
+const [tsne, pca] = views.filter(v => v.model.type == "Figure");
+const context = document.createElement("canvas").getContext("2d");
+function box(text, font, x, y, align) {
+  context.font = font;
+  const m = context.measureText(text), h = m.fontBoundingBoxAscent + m.fontBoundingBoxDescent;
+  const w = m.width;
+  return align == "center" ? [x - w / 2, y - h / 2, x + w / 2, y + h / 2] : [x, y - h, x + w, y];
+}
+const font = (g) => `${g.text_font_size.value} ${g.text_font.value}`;
+const text = tsne.model.renderers.find(r => r.glyph?.type == "Text");
+const glyph = tsne.renderer_views.get(text).glyph;
+const data = text.data_source.data, xr = tsne.model.x_range, yr = tsne.model.y_range;
+const labels = pca.model.center.find(a => a.type == "LabelSet");
+const ld = labels.source.data, frame = (v) => v.frame.bbox;
+const scale = pca.frame;
+return {
+  words: [...data.word],
+  xy: data.word.map((w, i) => [data.x[i], data.y[i]]),
+  inside: data.word.map((w, i) => xr.start <= data.x[i] && data.x[i] <= xr.end &&
+                                  yr.start <= data.y[i] && data.y[i] <= yr.end),
+  boxes: data.word.map((w, i) => box(w, font(text.glyph), glyph.sx[i], glyph.sy[i], "center")),
+  frame: [frame(tsne).left, frame(tsne).top, frame(tsne).right, frame(tsne).bottom],
+  view: [xr.start, xr.end, yr.start, yr.end],
+  analogy_words: [...ld.word],
+  analogy_boxes: ld.word.map((w, i) => box(w, font(labels),
+    scale.x_scale.compute(ld.x[i]) + ld.dx[i], scale.y_scale.compute(ld.y[i]) - ld.dy[i], "left")),
+  analogy_frame: [frame(pca).left, frame(pca).top, frame(pca).right, frame(pca).bottom],
+};
+"""
+# zoom the t-SNE plot on its first point ('the'), to a third of each range
+ZOOM = """
+const views = [];
+function walk(v) { views.push(v); for (const c of (v.child_views ?? [])) walk(c); }
+for (const root of Object.values(Bokeh.index)) walk(root);
+const tsne = views.find(v => v.model.type == "Figure").model;
+const points = tsne.renderers[0].data_source.data;
+const [x, y] = [points.x[0], points.y[0]];
+const [w, h] = [tsne.x_range.end - tsne.x_range.start, tsne.y_range.end - tsne.y_range.start];
+tsne.x_range.setv({start: x - w / 6, end: x + w / 6});
+tsne.y_range.setv({start: y - h / 6, end: y + h / 6});
+"""
+NO_SIDEWAYS_SCROLL = (
+    "const e = document.scrollingElement; return [e.scrollWidth, e.clientWidth, e.scrollHeight]"
+)
+
+
+def overlaps(boxes: list[list[float]]) -> list[tuple[int, int]]:
+    return [
+        (i, j)
+        for i, a in enumerate(boxes)
+        for j, b in enumerate(boxes[i + 1 :], i + 1)
+        if a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+    ]
+
+
+def inside(box: list[float], frame: list[float]) -> bool:
+    return frame[0] <= box[0] and box[2] <= frame[2] and frame[1] <= box[1] and box[3] <= frame[3]
+
+
+def test_word_map_writes_words_without_hovering(report: Path, tiny_finished: Path, browser) -> None:
+    """In the single-file report (the map is one data: URL there): the most frequent words of
+    the store are written on the t-SNE plot, drawn inside the visible ranges, no two labels
+    overlapping (boxes as the browser measures them); zooming in writes more words in the
+    zoomed area; the analogy labels overlap neither each other nor the plot's edge; and the
+    page fits the frame's width."""
+    from embedlab.vectors.store import read_store
+
+    frequent = read_store(tiny_finished / "results/vectors/glove.tiny.h5").words[:10]
+    open_item(browser, report, "Exploration", "Interactive maps", ("words: glove.tiny",))
+    shown = in_bokeh_frame(browser, WORD_MAP)
+    words = shown["words"]
+    assert "the" in words and len(set(frequent) & set(words)) >= 6, (frequent, words[:20])
+    assert len(words) >= 50 and all(shown["inside"]), len(words)
+    assert all(inside(b, shown["frame"]) for b in shown["boxes"]), "a label crosses the edge"
+    assert overlaps(shown["boxes"]) == [], "labels overlap"
+
+    before = shown["view"]
+    in_bokeh_frame(browser, ZOOM)
+    zoomed = in_bokeh_frame(browser, WORD_MAP)
+    x0, x1, y0, y1 = zoomed["view"]
+    assert (x1 - x0) < (before[1] - before[0]) / 2  # the zoom took
+    assert all(zoomed["inside"]) and overlaps(zoomed["boxes"]) == []
+    assert "the" in zoomed["words"]
+    # more words written in the zoomed area than were written there before
+    there = [(x, y) for x, y in shown["xy"] if x0 <= x <= x1 and y0 <= y <= y1]
+    assert len(zoomed["words"]) > len(there), (there, zoomed["words"])
+
+    assert sorted(shown["analogy_words"]) == ["king", "man", "queen", "woman"]
+    boxes = shown["analogy_boxes"]
+    assert all(inside(b, shown["analogy_frame"]) for b in boxes), (boxes, shown["analogy_frame"])
+    assert overlaps(boxes) == []
+    width, client, _ = in_bokeh_frame(browser, f"{NO_SIDEWAYS_SCROLL};")
+    assert width <= client, f"the word map scrolls sideways: {width} > {client}"
+
+
+def test_every_report_item_fits_a_data_url(report: Path, browser) -> None:
+    """Chromium opens no data: URL over 2 MB: every item of the single-file report stays under
+    it, and both interactive maps draw in the report's frame, without sideways scrolling."""
+    from embedlab.explore.page import DATA_URL_LIMIT
+
+    urls = re.findall(r'"(data:[^"]*)"', report.read_text(encoding="utf-8"))
+    maps = [u for u in urls if ";filename=map.html;" in u]
+    assert len(maps) == 3, [u[:60] for u in urls]  # the images', and one per model
+    too_long = [(u[:60], len(u)) for u in urls if len(u) > DATA_URL_LIMIT]
+    assert too_long == []
+    for item in ("images: digits", "words: glove.tiny", "words: tiny25"):
+        open_item(browser, report, "Exploration", "Interactive maps", (item,))
+        width, client, height = in_bokeh_frame(browser, f"{NO_SIDEWAYS_SCROLL};")
+        assert height > 300 and width <= client, (item, width, client, height)
 
 
 @pytest.mark.parametrize("form", ["html", "zip"])

@@ -53,6 +53,8 @@ rule map_words:
     params:
         n=config["explore"]["words"]["n"],
         perplexity=config["explore"]["words"]["perplexity"],
+        labels=config["explore"]["words"]["labels"],
+        clusters=config["explore"]["words"]["clusters"],
         seed=config["analysis"]["seed"],
         queries=config["analogy"]["queries"],
     script:

@@ -8,6 +8,7 @@ import numpy as np
 from embedlab.common.joblog import job_log
 from embedlab.common.tables import read_tsv
 from embedlab.explore.maps import image_map
+from embedlab.explore.page import data_url_length, fits_a_data_url
 from embedlab.explore.thumbnails import thumbnail_uri
 
 with job_log(snakemake.log[0]) as log:
@@ -21,7 +22,7 @@ with job_log(snakemake.log[0]) as log:
         "(hover: image; click a class in the legend to hide it)"
     )
     notes = [*info.get("adjustments", []), *([info["note"]] if info.get("note") else [])]
-    image_map(
+    size = image_map(
         np.array(coords),
         [r["class"] for r in rows],
         [r["path"] for r in rows],
@@ -30,4 +31,18 @@ with job_log(snakemake.log[0]) as log:
         title,
         "; ".join(notes) or None,
     )
-    log.info("map of %d images, thumbnails of %d px", len(rows), px)
+    log.info(
+        "map of %d images, thumbnails of %d px (%d bytes of them): %d bytes, %d as the "
+        "report's data: URL",
+        len(rows),
+        px,
+        sum(len(t) for t in thumbs),
+        size,
+        data_url_length(size),
+    )
+    if not fits_a_data_url(size):
+        log.warning(
+            "map.html is over the 2 MB data: URL a browser opens in the single-file report: "
+            "its frame there stays empty (a smaller explore.thumbnail_px shrinks it; the zip "
+            "report, make report-zip, shows it whatever its size)"
+        )
