@@ -203,7 +203,7 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
 # the browser tests), the mini run as a module; a short test without a shared run follows each.
 FIRST = (
     "test_slurm.py::test_workflow_runs_through_slurm_and_matches_a_local_run",
-    "test_report.py::test_report_opens_with_every_figure",
+    "test_report.py::test_every_page_and_item_of_the_tiny_report_with_its_figures_and_numbers",
     "test_module.py::test_mini_run_as_a_module_of_another_project",
 )
 # Then the documented commands: their first case starts all 18 documented Snakemake dry runs

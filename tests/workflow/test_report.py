@@ -28,44 +28,6 @@ from tests.browser import (
 pytestmark = pytest.mark.slow
 
 
-def test_report_opens_with_every_figure(report: Path, tiny_finished: Path, browser) -> None:
-    """Each figure, opened through the report's own menus, is the pipeline's file (the same
-    bytes) and is drawn on the screen (what the browser shows looks like that file)."""
-    from selenium.webdriver.common.by import By
-
-    browser.get(report.as_uri())
-    # the report's app ran: the workflow description, with the config filled in, is on the page
-    body = wait_for(lambda: browser.find_element(By.TAG_NAME, "body").text)
-    wait_for(lambda: "reproducible pipeline" in browser.find_element(By.TAG_NAME, "body").text)
-    assert "glove.tiny.txt" in browser.find_element(By.TAG_NAME, "body").text, body
-
-    # (category, subcategory) -> the cells that name the figure's row, and the file it shows
-    expected = {
-        ("Word space", "Analogies"): (
-            ("glove.tiny", "Google benchmark (plot)"),
-            "results/analogy/glove.tiny/google.png",
-        ),
-        ("Image space", "t-SNE"): (("first",), "results/images/digits/analysis/first/tsne.png"),
-        ("Image space", "SVM confusion matrix"): (
-            ("all",),
-            "results/images/digits/analysis/all/confusion.png",
-        ),
-    }
-    for (category, subcategory), (cells, result) in expected.items():
-        open_item(browser, report, category, subcategory, cells)
-        image = shown_image(browser)
-        shown = image.get_attribute("src")
-        assert base64.b64decode(shown.split("base64,", 1)[1]) == (
-            (tiny_finished / result).read_bytes()
-        ), f"{category} / {subcategory}: the report shows another image than {result}"
-        assert_drawn_like(image.screenshot_as_png, image.rect, tiny_finished / result, result)
-    broken = browser.execute_script(
-        "return Array.from(document.images).filter(i => i.complete && i.naturalWidth === 0)"
-        ".map(i => i.src.slice(0, 60))"
-    )
-    assert broken == []
-
-
 # the report app's own tables: category -> subcategory -> result paths, and each result's labels
 MENU = """
 return [categories, Object.fromEntries(Object.entries(results).map(([p, r]) => [p, r.labels]))]
@@ -77,17 +39,21 @@ return frames.length;
 """
 
 
-@pytest.mark.parametrize("which", ["tiny", "mini"])
-def test_every_menu_page_and_every_item_opens(request, which: str, browser) -> None:
-    """Through the report's menus, as a person clicks: every category, every subcategory and
-    every item of it; no page goes blank and the page raises no JavaScript error. The mini
-    run's report has one model (two interactive maps: the shape whose menu page went blank,
-    issue 19), the tiny run's two."""
+def walk_report(
+    browser, report: Path, on_item=None, config_shows: str = ""
+) -> list[tuple[str, str, tuple[str, ...]]]:
+    """Through the report's menus, as a person clicks: every category, every subcategory (one
+    page load each) and every item of it, whose row's label cells go to `on_item(category,
+    subcategory, cells)` once it is shown. Fails on a page that goes blank, an item no row
+    lists, or a JavaScript error; first, the report's app must have run (the workflow
+    description is on its page, with `config_shows` from the config filled in). Returns what it
+    opened."""
     from selenium.webdriver.common.by import By
 
-    report = request.getfixturevalue("report" if which == "tiny" else "mini_report")
     browser.get(report.as_uri())
     wait_for(lambda: "reproducible pipeline" in browser.find_element(By.TAG_NAME, "body").text)
+    body = browser.find_element(By.TAG_NAME, "body").text
+    assert config_shows in body, body
     page_errors(browser)
     categories, labels = browser.execute_script(MENU)
     assert categories, "the report lists no results"
@@ -105,44 +71,42 @@ def test_every_menu_page_and_every_item_opens(request, which: str, browser) -> N
                 raise AssertionError(
                     f"{where}: no items listed; page {body[:200]!r}; errors {page_errors(browser)}"
                 ) from None
+            # one row per item: every item can be opened (no toggle hides one)
             assert len(rows) == len(paths), (where, len(rows), paths, [labels[p] for p in paths])
             for i in range(len(rows)):
-                browser.find_elements(By.CSS_SELECTOR, "a[iconname=eye]")[i].click()
+                eye = browser.find_elements(By.CSS_SELECTOR, "a[iconname=eye]")[i]
+                row = eye.find_element(By.XPATH, "./ancestor::tr")
+                cells = tuple(td.text for td in row.find_elements(By.TAG_NAME, "td"))[:-1]
+                eye.click()
                 wait_for(lambda: browser.execute_script(SHOWN), 30)
                 assert browser.find_element(By.TAG_NAME, "body").text.strip(), f"{where}: blank"
-                opened.append(where)
+                if on_item is not None:
+                    on_item(category, subcategory, cells)
+                opened.append((category, subcategory, cells))
             assert page_errors(browser) == [], where
     assert len(opened) == sum(len(p) for s in categories.values() for p in s.values())
+    return opened
 
 
-def test_every_embedded_figure_decodes(report: Path, tiny_finished: Path) -> None:
-    from PIL import Image
-
-    html = report.read_text()
-    pngs = re.findall(
-        r'"data_uri": "data:image/png;charset=utf8;filename=[^;]*;base64,([^"]+)"', html
-    )
-    # google.png of each of the two models, their comparison's two figures, t-SNE and
-    # confusion plots of 'first' and 'all'
-    assert len(pngs) == 8
-    images = (tiny_finished / "results/images").rglob("*.png")
-    google = (tiny_finished / "results/analogy").glob("*/google.png")
-    comparison = tiny_finished / "results/comparison"
-    files = [*google, comparison / "models.png", comparison / "models_all.png", *images]
-    assert len(files) == 8
-    embedded = sorted(base64.b64decode(data) for data in pngs)
-    assert embedded == sorted(f.read_bytes() for f in files)
-    for data in embedded:
-        Image.open(io.BytesIO(data)).verify()
-
-
-def test_every_table_shows_its_numbers_in_the_page(
+def test_every_page_and_item_of_the_tiny_report_with_its_figures_and_numbers(
     report: Path, tiny_finished: Path, browser
 ) -> None:
-    """Every table the report lists is an HTML table in the page (not a download), showing the
-    values of its result file: a known value of each is read from the rendered page."""
+    """Every menu page and every item of the tiny run's report (two models) opens (walk_report);
+    each figure it shows is the pipeline's file (the same bytes) drawn on the screen (what the
+    browser shows looks like that file), and each table is an HTML table in the page (not a
+    download) showing the values of its result file (a known value of each, read from the
+    rendered page)."""
 
     results = tiny_finished / "results"
+    figures = {
+        ("Word space", "Analogies", ("glove.tiny", "Google benchmark (plot)")): (
+            "results/analogy/glove.tiny/google.png"
+        ),
+        ("Image space", "t-SNE", ("first",)): "results/images/digits/analysis/first/tsne.png",
+        ("Image space", "SVM confusion matrix", ("all",)): (
+            "results/images/digits/analysis/all/confusion.png"
+        ),
+    }
     queries = read_tsv(results / "analogy/glove.tiny/queries.tsv")[0]
     google = {r["section"]: r for r in read_tsv(results / "analogy/glove.tiny/google.tsv")}
     sample = read_tsv(results / "neighbors/glove.tiny.sample.tsv")[0]
@@ -174,11 +138,59 @@ def test_every_table_shows_its_numbers_in_the_page(
         ],
         ("Image space", "Settings", ("analysis settings",)): ["analysis.tsne.perplexity"],
     }  # fmt: skip
-    for (category, subcategory, cells), values in tables.items():
-        open_item(browser, report, category, subcategory, cells)
-        text, page = shown_table(browser)
-        for value in values:
-            assert value in page, f"{category} / {subcategory} / {cells}: {value!r} not in {text!r}"
+    checked = []
+
+    def check(category: str, subcategory: str, cells: tuple[str, ...]) -> None:
+        key = (category, subcategory, cells)
+        if key in figures:
+            result = figures[key]
+            image = shown_image(browser)
+            shown = image.get_attribute("src")
+            assert base64.b64decode(shown.split("base64,", 1)[1]) == (
+                (tiny_finished / result).read_bytes()
+            ), f"{category} / {subcategory}: the report shows another image than {result}"
+            assert_drawn_like(image.screenshot_as_png, image.rect, tiny_finished / result, result)
+            checked.append(key)
+        if key in tables:
+            text, page = shown_table(browser)
+            for value in tables[key]:
+                assert value in page, f"{key}: {value!r} not in {text!r}"
+            checked.append(key)
+
+    walk_report(browser, report, check, config_shows="glove.tiny.txt")
+    assert sorted(checked) == sorted([*figures, *tables]), "a figure or table was not listed"
+    broken = browser.execute_script(
+        "return Array.from(document.images).filter(i => i.complete && i.naturalWidth === 0)"
+        ".map(i => i.src.slice(0, 60))"
+    )
+    assert broken == []
+
+
+def test_every_page_and_item_of_the_mini_report_opens(mini_report: Path, browser) -> None:
+    """The mini run's report (one model and an image folder, as the default config's: two
+    interactive maps, the shape whose menu page went blank, issue 19) through walk_report."""
+    walk_report(browser, mini_report)
+
+
+def test_every_embedded_figure_decodes(report: Path, tiny_finished: Path) -> None:
+    from PIL import Image
+
+    html = report.read_text()
+    pngs = re.findall(
+        r'"data_uri": "data:image/png;charset=utf8;filename=[^;]*;base64,([^"]+)"', html
+    )
+    # google.png of each of the two models, their comparison's two figures, t-SNE and
+    # confusion plots of 'first' and 'all'
+    assert len(pngs) == 8
+    images = (tiny_finished / "results/images").rglob("*.png")
+    google = (tiny_finished / "results/analogy").glob("*/google.png")
+    comparison = tiny_finished / "results/comparison"
+    files = [*google, comparison / "models.png", comparison / "models_all.png", *images]
+    assert len(files) == 8
+    embedded = sorted(base64.b64decode(data) for data in pngs)
+    assert embedded == sorted(f.read_bytes() for f in files)
+    for data in embedded:
+        Image.open(io.BytesIO(data)).verify()
 
 
 # --- exploration: the interactive maps and the retrieval gallery --------------------------------
