@@ -95,7 +95,9 @@ def test_every_page_and_item_of_the_tiny_report_with_its_figures_and_numbers(
     each figure it shows is the pipeline's file (the same bytes) drawn on the screen (what the
     browser shows looks like that file), and each table is an HTML table in the page (not a
     download) showing the values of its result file (a known value of each, read from the
-    rendered page)."""
+    rendered page); each interactive map draws in the frame without sideways scrolling, and
+    the word map shows its words without hovering (assert_word_map_readable)."""
+    from embedlab.vectors.store import read_store
 
     results = tiny_finished / "results"
     figures = {
@@ -138,10 +140,26 @@ def test_every_page_and_item_of_the_tiny_report_with_its_figures_and_numbers(
         ],
         ("Image space", "Settings", ("analysis settings",)): ["analysis.tsne.perplexity"],
     }  # fmt: skip
-    checked = []
+    frequent = read_store(results / "vectors/glove.tiny.h5").words[:10]
+    maps = ("images: digits", "words: glove.tiny", "words: tiny25")
+    checked: list[tuple[str, str, tuple[str, ...]]] = []
+    shown_maps: list[str] = []
+
+    def new_frame(before: list[str]) -> str | None:
+        src = shown_frame(browser).get_attribute("src")
+        return src if src not in before else None
 
     def check(category: str, subcategory: str, cells: tuple[str, ...]) -> None:
         key = (category, subcategory, cells)
+        if subcategory == "Interactive maps":
+            # this map's frame, not the previous one's (the walk opens them one after another)
+            shown_maps.append(wait_for(lambda: new_frame(shown_maps), 30))
+            # each map draws in the report's frame, without sideways scrolling
+            width, client, height = in_bokeh_frame(browser, f"{NO_SIDEWAYS_SCROLL};")
+            assert height > 300 and width <= client, (cells, width, client, height)
+            if cells == ("words: glove.tiny",):
+                assert_word_map_readable(browser, frequent)
+            checked.append(key)
         if key in figures:
             result = figures[key]
             image = shown_image(browser)
@@ -158,7 +176,8 @@ def test_every_page_and_item_of_the_tiny_report_with_its_figures_and_numbers(
             checked.append(key)
 
     walk_report(browser, report, check, config_shows="glove.tiny.txt")
-    assert sorted(checked) == sorted([*figures, *tables]), "a figure or table was not listed"
+    listed = [*figures, *tables, *(("Exploration", "Interactive maps", (m,)) for m in maps)]
+    assert sorted(checked) == sorted(listed), "a figure, table or map was not listed"
     broken = browser.execute_script(
         "return Array.from(document.images).filter(i => i.complete && i.naturalWidth === 0)"
         ".map(i => i.src.slice(0, 60))"
@@ -333,16 +352,12 @@ def inside(box: list[float], frame: list[float]) -> bool:
     return frame[0] <= box[0] and box[2] <= frame[2] and frame[1] <= box[1] and box[3] <= frame[3]
 
 
-def test_word_map_writes_words_without_hovering(report: Path, tiny_finished: Path, browser) -> None:
-    """In the single-file report (the map is one data: URL there): the most frequent words of
-    the store are written on the t-SNE plot, drawn inside the visible ranges, no two labels
-    overlapping (boxes as the browser measures them); zooming in writes more words in the
-    zoomed area; the analogy labels overlap neither each other nor the plot's edge; and the
-    page fits the frame's width."""
-    from embedlab.vectors.store import read_store
-
-    frequent = read_store(tiny_finished / "results/vectors/glove.tiny.h5").words[:10]
-    open_item(browser, report, "Exploration", "Interactive maps", ("words: glove.tiny",))
+def assert_word_map_readable(browser, frequent: list[str]) -> None:
+    """On the word map the report shows (the single-file report: the map is one data: URL
+    there): the most frequent words of the store (`frequent`) are written on the t-SNE plot,
+    drawn inside the visible ranges, no two labels overlapping (boxes as the browser measures
+    them); zooming in writes more words in the zoomed area; the analogy labels overlap neither
+    each other nor the plot's edge; and the page fits the frame's width."""
     shown = in_bokeh_frame(browser, WORD_MAP)
     words = shown["words"]
     assert "the" in words and len(set(frequent) & set(words)) >= 6, (frequent, words[:20])
@@ -369,9 +384,9 @@ def test_word_map_writes_words_without_hovering(report: Path, tiny_finished: Pat
     assert width <= client, f"the word map scrolls sideways: {width} > {client}"
 
 
-def test_every_report_item_fits_a_data_url(report: Path, browser) -> None:
+def test_every_report_item_fits_a_data_url(report: Path) -> None:
     """Chromium opens no data: URL over 2 MB: every item of the single-file report stays under
-    it, and both interactive maps draw in the report's frame, without sideways scrolling."""
+    it (that the maps draw in the report's frame, without sideways scrolling: the walk)."""
     from embedlab.explore.page import DATA_URL_LIMIT
 
     urls = re.findall(r'"(data:[^"]*)"', report.read_text(encoding="utf-8"))
@@ -379,10 +394,6 @@ def test_every_report_item_fits_a_data_url(report: Path, browser) -> None:
     assert len(maps) == 3, [u[:60] for u in urls]  # the images', and one per model
     too_long = [(u[:60], len(u)) for u in urls if len(u) > DATA_URL_LIMIT]
     assert too_long == []
-    for item in ("images: digits", "words: glove.tiny", "words: tiny25"):
-        open_item(browser, report, "Exploration", "Interactive maps", (item,))
-        width, client, height = in_bokeh_frame(browser, f"{NO_SIDEWAYS_SCROLL};")
-        assert height > 300 and width <= client, (item, width, client, height)
 
 
 @pytest.mark.parametrize("form", ["html", "zip"])
