@@ -109,18 +109,23 @@ def shown_table(driver) -> tuple[str, str]:
         driver.switch_to.default_content()
 
 
+def wait_for_bokeh(browser) -> None:
+    """Inside a frame showing a bokeh page: wait until BokehJS has built it, and its first paint."""
+    wait_for(
+        lambda: browser.execute_script(
+            "return window.Bokeh?.index && Object.keys(Bokeh.index).length"
+        ),
+        30,
+    )
+    time.sleep(1)  # the first paint
+
+
 def in_bokeh_frame(browser, script: str, *args):
     """Run `script` inside the report's shown frame once its bokeh page has drawn."""
     frame = shown_frame(browser)
     browser.switch_to.frame(frame)
     try:
-        wait_for(
-            lambda: browser.execute_script(
-                "return window.Bokeh?.index && Object.keys(Bokeh.index).length"
-            ),
-            30,
-        )
-        time.sleep(1)  # the first paint
+        wait_for_bokeh(browser)
         return browser.execute_script(script, *args)
     finally:
         browser.switch_to.default_content()

@@ -7,7 +7,6 @@ import base64
 import io
 import json
 import re
-import time
 from pathlib import Path
 
 import pytest
@@ -23,6 +22,7 @@ from tests.browser import (
     shown_image,
     shown_table,
     wait_for,
+    wait_for_bokeh,
 )
 
 pytestmark = pytest.mark.slow
@@ -248,13 +248,7 @@ def hover_first_point(browser) -> list:
     offset = frame.rect
     browser.switch_to.frame(frame)
     try:
-        wait_for(
-            lambda: browser.execute_script(
-                "return window.Bokeh?.index && Object.keys(Bokeh.index).length"
-            ),
-            30,
-        )
-        time.sleep(1)  # the first paint
+        wait_for_bokeh(browser)
         assert browser.execute_script(TOOLTIPS) == []
         x, y = browser.execute_script(FIRST_POINT)
         browser.switch_to.default_content()
