@@ -39,7 +39,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from shared import child_output, cpu_line, load_line, require_peers
+from shared import child_output, cpu_line, load_line, require_peers, snakemake_command
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -59,8 +59,9 @@ def gemm_peak(size: int = 8192, repeat: int = 3) -> float:
 
 
 def store_path_in_rules() -> str:
-    """Where `neighbors_chunk` reads the store (results/<folder>/{name}.h5)."""
-    rules = (ROOT / "workflow/rules/neighbors.smk").read_text()
+    """Where `parse_vectors` writes the store that `neighbors_chunk` reads
+    (results/<folder>/{name}.h5)."""
+    rules = (ROOT / "workflow/rules/vectors.smk").read_text()
     return re.search(r'store="(results/[^"]+)"', rules).group(1)
 
 
@@ -91,16 +92,7 @@ def snakemake_run(store: Path, work: Path, chunks: int, k: int) -> tuple[float, 
     overlay = work / "bench.yaml"  # numbers in a file keep their type (--config gives strings)
     overlay.write_text(f"neighbors: {{chunks: {chunks}, k: {k}}}\n")
     cmd = [
-        str(Path(sys.executable).parent / "snakemake"),
-        "--snakefile",
-        str(ROOT / "Snakefile"),
-        "--directory",
-        str(work),
-        "--configfile",
-        str(ROOT / "config/config.yaml"),
-        str(overlay),
-        "--cores",
-        "2",
+        *snakemake_command(work, ROOT / "config/config.yaml", overlay),
         f"results/neighbors/{name}.h5",
     ]
     start = time.perf_counter()
