@@ -32,9 +32,8 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from make_mit67_like import fc2_like, write_embeddings
-from shared import child_output
+from shared import child_output, snakemake_command
 
-ROOT = Path(__file__).resolve().parents[1]
 JOBS = ("tsne", "kmeans", "svm")
 
 
@@ -69,15 +68,7 @@ def e2e(repeat: int, scratch: Path) -> None:
         start = time.perf_counter()
         child_output(
             [
-                str(Path(sys.executable).parent / "snakemake"),
-                "--snakefile",
-                str(ROOT / "Snakefile"),
-                "--directory",
-                str(work),
-                "--configfile",
-                str(config),
-                "--cores",
-                "2",
+                *snakemake_command(work, config),
                 "--forcerun",
                 *(f"{job}_images" for job in JOBS),
                 "--allowed-rules",

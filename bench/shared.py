@@ -1,5 +1,5 @@
 """What the benchmark scripts share: the peers they compare against, the child processes they
-time, and the machine line they print.
+time (Snakemake among them: snakemake_command), and the machine line they print.
 
 The peers (gensim, FAISS, pandas) are the `dev` extra of pyproject.toml, which `make run`'s
 environment lacks: a script checks for the ones it will use before it starts (`require_peers`),
@@ -18,6 +18,7 @@ import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
+ROOT = Path(__file__).resolve().parents[1]
 # import name -> the package of the dev extra that provides it
 PEERS = {"gensim": "gensim", "faiss": "faiss-cpu", "pandas": "pandas"}
 INSTALL = "pip install -e '.[dev]' (or make setup-test)"
@@ -51,6 +52,22 @@ def require_peers(*modules: str) -> None:
     missing = missing_peers(*modules)
     if missing:
         raise SystemExit(f"{Path(sys.argv[0]).name} compares against {install_hint(missing)}")
+
+
+def snakemake_command(work: Path, *configfiles: Path) -> list[str]:
+    """This environment's `snakemake` with the repository's Snakefile, run in `work` with
+    `configfiles`, on 2 cores; the caller appends its options and targets."""
+    return [
+        str(Path(sys.executable).parent / "snakemake"),
+        "--snakefile",
+        str(ROOT / "Snakefile"),
+        "--directory",
+        str(work),
+        "--configfile",
+        *(str(f) for f in configfiles),
+        "--cores",
+        "2",
+    ]
 
 
 def child_output(

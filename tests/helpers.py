@@ -91,6 +91,21 @@ def write_tiny_glove(path: Path, n_words: int = 3000) -> Path:
 SECOND_MODEL = "tiny25.bin.gz"
 TINY_STORES = ["glove.tiny", "tiny25"]  # .test/config/config.yaml's vectors.sources
 MINI_WORDS = 1000  # glove.mini.txt of .test/config/mini.yaml
+# the image side's jobs per rule in the default and the tiny config (digits, one shard)
+IMAGE_SIDE = {
+    "write_digits": 1,
+    "list_images": 1,
+    "check_analysis_settings": 1,
+    "extract_vgg16": 1,  # images.shards in the tiny config
+    "gather_embeddings": 1,
+    "decide_analysis_settings": 1,
+    "tsne_images": 2,
+    "kmeans_images": 2,
+    "svm_images": 2,
+    "map_images": 1,
+    "retrieve_images": 1,
+    "export_projector_images": 1,
+}
 
 
 def write_second_model(path: Path, n_words: int = 2000, dim: int = 25) -> Path:

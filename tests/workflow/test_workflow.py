@@ -18,6 +18,7 @@ from embedlab.vectors.read import read_glove_text, read_vectors
 from embedlab.vectors.store import read_neighbors, read_store
 from tests.helpers import (
     DEFAULT_CONFIG,
+    IMAGE_SIDE,
     PUBLISHED_STORE,
     SECOND_MODEL,
     TINY_STORES,
@@ -53,22 +54,6 @@ def word_side(stores: int, chunks: int) -> dict[str, int]:
     """Jobs of the word side for `stores` stores (and the one comparison across them)."""
     counts = {rule: n * stores for rule, n in WORD_SIDE.items()}
     return {**counts, "neighbors_chunk": chunks * stores, "compare_models": 1}
-
-
-IMAGE_SIDE = {
-    "write_digits": 1,
-    "list_images": 1,
-    "check_analysis_settings": 1,
-    "extract_vgg16": 1,  # images.shards in the tiny config
-    "gather_embeddings": 1,
-    "decide_analysis_settings": 1,
-    "tsne_images": 2,
-    "kmeans_images": 2,
-    "svm_images": 2,
-    "map_images": 1,
-    "retrieve_images": 1,
-    "export_projector_images": 1,
-}
 
 
 def test_dry_run_dag_of_default_config(tmp_path: Path) -> None:
