@@ -50,6 +50,11 @@ lint: setup-test
 	$(BIN)/ruff format --check .
 	$(BIN)/snakefmt --check Snakefile workflow/rules
 
+# Python keeps the compiled test modules (pytest's rewritten asserts) and package modules between
+# runs, also where the environment says not to (PYTHONDONTWRITEBYTECODE): every test process and
+# job would compile them again. (__pycache__/ is ignored by git.)
+check test: export PYTHONDONTWRITEBYTECODE :=
+
 # The tests not marked slow (tests/conftest.py says what the tiers hold); they keep both cores
 # busy, so two workers.
 check: lint
@@ -57,9 +62,10 @@ check: lint
 
 # Then the slow ones. Four workers on two cores: much of it waits (Snakemake's job polling, the
 # SLURM queue, the browser), so the waits overlap; each shared run is built once for all, and
-# the longest chains start first (tests/conftest.py).
+# the longest chains start first (tests/conftest.py). The tests that run TensorFlow in the test
+# process share one worker (their xdist_group), which imports it once.
 test: check system-packages
-	$(BIN)/python -m pytest -m slow -n 4 --maxschedchunk 2
+	$(BIN)/python -m pytest -m slow -n 4 --dist loadgroup --no-loadscope-reorder
 
 bench: setup-test
 	$(BIN)/python bench/parse_glove.py

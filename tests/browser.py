@@ -68,12 +68,26 @@ def click_text(driver, text: str) -> None:
     next(e for e in driver.find_elements(By.XPATH, xpath) if e.is_displayed()).click()
 
 
-def open_item(browser, report: Path, category: str, subcategory: str, cells) -> None:
-    """Open one result through the report's menus: category, subcategory, then the eye button
-    of the row whose label cells are `cells`."""
+def to_report(browser, report: Path) -> None:
+    """The report's first menu (its categories): loaded once, then reached through the menu's
+    "Results" link, as a person goes back, without loading the page again."""
     from selenium.webdriver.common.by import By
 
-    browser.get(report.as_uri())
+    if browser.current_url != report.as_uri():
+        browser.get(report.as_uri())
+        return
+    link = "//li/a[normalize-space(text())='Results']"
+    links = [e for e in browser.find_elements(By.XPATH, link) if e.is_displayed()]
+    if links:  # not there at the top
+        links[0].click()
+
+
+def open_item(browser, report: Path, category: str, subcategory: str, cells) -> None:
+    """Open one result through the report's menus: category, subcategory, then the eye button
+    of the row whose label cells are `cells` (to_report first)."""
+    from selenium.webdriver.common.by import By
+
+    to_report(browser, report)
     click_text(browser, category)
     click_text(browser, subcategory)
     match = " and ".join(f"td[normalize-space(text())='{c}']" for c in cells)

@@ -198,9 +198,10 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
         cluster("stop")
 
 
-# The longest chains start first, each on its own xdist worker (`make test` hands each worker
-# two tests to begin with, then two at a time): the SLURM run, the tiny run and its report (for
-# the browser tests), the mini run as a module; a short test without a shared run follows each.
+# The longest chains start first, each on its own xdist worker (`make test`'s --dist loadgroup
+# hands the workers one test, or one group of tests, at a time, in this order, until each has
+# two): the SLURM run, the tiny run and its report (for the browser tests), the mini run as a
+# module; a short test without a shared run follows each.
 FIRST = (
     "test_slurm.py::test_workflow_runs_through_slurm_and_matches_a_local_run",
     "test_report.py::test_every_page_and_item_of_the_tiny_report_with_its_figures_and_numbers",
@@ -219,8 +220,4 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
     first = sorted((i for i in items if name(i) in FIRST), key=lambda i: FIRST.index(name(i)))
     rest = [i for i in items if name(i) not in FIRST]
-    order: list[pytest.Item] = []
-    for item in first:
-        order += [item, *rest[:1]]
-        rest = rest[1:]
-    items[:] = order + sorted(rest, key=lambda i: i.path.name not in NEXT)  # stable
+    items[:] = first + sorted(rest, key=lambda i: i.path.name not in NEXT)  # stable

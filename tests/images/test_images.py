@@ -298,6 +298,7 @@ def test_wrong_weights_file_is_refused_by_md5(
 
 
 @pytest.mark.slow  # TensorFlow and Keras (VGG16, its input pipeline)
+@pytest.mark.xdist_group("tensorflow")  # make test: one worker imports it
 def test_pipeline_equals_keras_load_img_and_preprocess_input(image_set: ImageSet) -> None:
     from keras.applications.vgg16 import preprocess_input
     from keras.utils import img_to_array, load_img
@@ -325,6 +326,7 @@ def test_pipeline_equals_keras_load_img_and_preprocess_input(image_set: ImageSet
 
 
 @pytest.mark.slow  # TensorFlow and Keras (VGG16, its input pipeline)
+@pytest.mark.xdist_group("tensorflow")  # make test: one worker imports it
 def test_fc2_embeddings_skipped_files_and_attributes(
     image_set: ImageSet, reference: Path, extractor: Extractor
 ) -> None:
@@ -380,6 +382,7 @@ def test_fc2_embeddings_skipped_files_and_attributes(
 
 
 @pytest.mark.slow  # TensorFlow and Keras (VGG16, its input pipeline)
+@pytest.mark.xdist_group("tensorflow")  # make test: one worker imports it
 def test_same_seed_same_bits_other_seed_other_bits(image_set: ImageSet) -> None:
     """Models built afresh from one seed give the same bits; another seed, other numbers."""
     root, items, broken = image_set

@@ -128,6 +128,7 @@ def test_shard_ranges_are_whole_batches_covering_every_item_once() -> None:
 
 
 @pytest.mark.slow  # TensorFlow and Keras (VGG16, its input pipeline)
+@pytest.mark.xdist_group("tensorflow")  # make test: one worker imports it
 def test_gathered_file_is_bit_identical_whatever_the_shard_count(
     gathered: dict[int, Path], digits: Digits
 ) -> None:
@@ -156,6 +157,7 @@ def test_gathered_file_is_bit_identical_whatever_the_shard_count(
 
 
 @pytest.mark.slow  # TensorFlow and Keras (VGG16, its input pipeline)
+@pytest.mark.xdist_group("tensorflow")  # make test: one worker imports it
 def test_shard_files_hold_their_batches_and_may_be_empty(gathered: dict[int, Path]) -> None:
     whole = read_embeddings(gathered[1] / "embeddings.h5").embeddings
     spans = [shard_items(41, BATCH, 7, i) for i in range(7)]
@@ -174,6 +176,7 @@ def test_shard_files_hold_their_batches_and_may_be_empty(gathered: dict[int, Pat
 
 
 @pytest.mark.slow  # TensorFlow and Keras (VGG16, its input pipeline)
+@pytest.mark.xdist_group("tensorflow")  # make test: one worker imports it
 def test_gather_refuses_shards_of_different_runs_or_out_of_order(
     gathered: dict[int, Path], tmp_path: Path
 ) -> None:
@@ -190,6 +193,7 @@ def test_gather_refuses_shards_of_different_runs_or_out_of_order(
 
 
 @pytest.mark.slow  # TensorFlow and Keras (VGG16, its input pipeline)
+@pytest.mark.xdist_group("tensorflow")  # make test: one worker imports it
 def test_read_embeddings_refuses_other_files_by_name(
     gathered: dict[int, Path], tmp_path: Path
 ) -> None:
@@ -213,6 +217,7 @@ def test_read_embeddings_refuses_other_files_by_name(
 
 
 @pytest.mark.slow  # TensorFlow and Keras (VGG16, its input pipeline)
+@pytest.mark.xdist_group("tensorflow")  # make test: one worker imports it
 def test_a_shard_that_fails_midway_leaves_no_file_and_logged_its_batches(
     digits: Digits, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:

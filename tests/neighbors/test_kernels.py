@@ -101,6 +101,7 @@ def test_in_place_normalisation_equals_unit_rows() -> None:
 
 
 @pytest.mark.slow  # TensorFlow and Keras
+@pytest.mark.xdist_group("tensorflow")  # make test: one worker imports it
 def test_tensorflow_path_on_the_cpu_equals_the_c_kernel(tiny_glove) -> None:
     """3,000 real words, k = 10: identical lists except where two candidates' scores differ by
     less than 1e-6 (the matmul sums in another order than the kernel's in-order FMAs)."""

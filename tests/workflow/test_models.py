@@ -3,7 +3,6 @@ figure and side-by-side answers, reruns limited to the changed store, and the re
 
 from __future__ import annotations
 
-import base64
 import math
 import re
 import shutil
@@ -25,7 +24,6 @@ from embedlab.analogy.compare import (
 from embedlab.analogy.similarity import spearman
 from embedlab.common.tables import read_tsv
 from embedlab.vectors.store import read_store
-from tests.browser import assert_drawn_like, open_item, shown_image, shown_table
 from tests.helpers import SECOND_MODEL, TINY_CONFIG, TINY_STORES, snakemake, write_second_model
 
 pytestmark = pytest.mark.slow
@@ -290,39 +288,6 @@ def test_adding_a_source_runs_only_the_new_stores_jobs(copy: Path) -> None:
     assert_only_store_reruns(dry_run_jobs(copy, config), "third")
 
 
-# --- the report ----------------------------------------------------------------------------------
-
-
-def test_comparison_section_renders_in_the_report(
-    tiny_finished: Path, request: pytest.FixtureRequest
-) -> None:
-    """The report's "Models compared" section, opened through its menus in a real browser, shows
-    the comparison table with both models' numbers, the side-by-side answers, and the figure
-    (the pipeline's file, drawn on the screen)."""
-
-    # tests/conftest.py's fixtures: the tiny run's report, and headless Chromium
-    page_file, driver = request.getfixturevalue("report"), request.getfixturevalue("browser")
-
-    results = tiny_finished / "results/comparison"
-    rows = read_tsv(results / "models.tsv")
-    answers = read_tsv(results / "queries.tsv")
-    for cells, values in (
-        (
-            ("all models", "scores"),
-            [r["model"] for r in rows]
-            + [r["total seen"] for r in rows]
-            + [rows[0]["total common"]],
-        ),
-        (("all models", "analogy answers"), [answers[0]["glove.tiny"], answers[0]["tiny25"]]),
-    ):
-        open_item(driver, page_file, "Word space", "Models compared", cells)
-        page, _ = shown_table(driver)
-        for value in values:
-            assert value in page, f"{cells}: {value!r} not in {page!r}"
-
-    for label, png in (("scores (plot)", "models.png"), ("all questions (plot)", "models_all.png")):
-        open_item(driver, page_file, "Word space", "Models compared", ("all models", label))
-        image = shown_image(driver)
-        shown = base64.b64decode(image.get_attribute("src").split("base64,", 1)[1])
-        assert shown == (results / png).read_bytes()
-        assert_drawn_like(image.screenshot_as_png, image.rect, results / png, png)
+# The report's "Models compared" section (both models' numbers, the side-by-side answers and
+# the figures, opened through its menus in Chromium): tests/workflow/test_report.py, on its walk
+# through the tiny report.

@@ -21,6 +21,7 @@ from tests.browser import (
     shown_frame,
     shown_image,
     shown_table,
+    to_report,
     wait_for,
     wait_for_bokeh,
 )
@@ -32,22 +33,27 @@ pytestmark = pytest.mark.slow
 MENU = """
 return [categories, Object.fromEntries(Object.entries(results).map(([p, r]) => [p, r.labels]))]
 """
-# what a page shows besides the menu: more than the menu's own text when an item is open
+# what a page shows besides the menu: the addresses of the frames and images it displays (none
+# before an item is opened; another item's once it is)
 SHOWN = """
-const frames = [...document.querySelectorAll('iframe, img')].filter(e => e.offsetWidth > 0);
-return frames.length;
+const shown = [...document.querySelectorAll('iframe, img')].filter(e => e.offsetWidth > 0);
+return shown.map(e => e.src).join(' ');
 """
+
+
+def another(shown: str, before: str) -> str | None:
+    return shown if shown not in ("", before) else None
 
 
 def walk_report(
     browser, report: Path, on_item=None, config_shows: str = ""
 ) -> list[tuple[str, str, tuple[str, ...]]]:
-    """Through the report's menus, as a person clicks: every category, every subcategory (one
-    page load each) and every item of it, whose row's label cells go to `on_item(category,
-    subcategory, cells)` once it is shown. Fails on a page that goes blank, an item no row
-    lists, or a JavaScript error; first, the report's app must have run (the workflow
-    description is on its page, with `config_shows` from the config filled in). Returns what it
-    opened."""
+    """Through the report's menus, as a person clicks: every category, every subcategory and
+    every item of it, whose row's label cells go to `on_item(category, subcategory, cells)` once
+    it is shown. The page is loaded once; the menu's "Results" link leads back to the categories
+    (to_report). Fails on a page that goes blank, an item no row lists, or a JavaScript error;
+    first, the report's app must have run (the workflow description is on its page, with
+    `config_shows` from the config filled in). Returns what it opened."""
     from selenium.webdriver.common.by import By
 
     browser.get(report.as_uri())
@@ -58,9 +64,10 @@ def walk_report(
     categories, labels = browser.execute_script(MENU)
     assert categories, "the report lists no results"
     opened = []
+    shown = browser.execute_script(SHOWN)
     for category, subcategories in categories.items():
         for subcategory, paths in subcategories.items():
-            browser.get(report.as_uri())
+            to_report(browser, report)
             click_text(browser, category)
             click_text(browser, subcategory)
             where = f"{category} / {subcategory}"
@@ -78,7 +85,8 @@ def walk_report(
                 row = eye.find_element(By.XPATH, "./ancestor::tr")
                 cells = tuple(td.text for td in row.find_elements(By.TAG_NAME, "td"))[:-1]
                 eye.click()
-                wait_for(lambda: browser.execute_script(SHOWN), 30)
+                # this item's frame or image, not the one shown before it
+                shown = wait_for(lambda b=shown: another(browser.execute_script(SHOWN), b), 30)
                 assert browser.find_element(By.TAG_NAME, "body").text.strip(), f"{where}: blank"
                 if on_item is not None:
                     on_item(category, subcategory, cells)
@@ -108,6 +116,12 @@ def test_every_page_and_item_of_the_tiny_report_with_its_figures_and_numbers(
         ("Image space", "SVM confusion matrix", ("all",)): (
             "results/images/digits/analysis/all/confusion.png"
         ),
+        ("Word space", "Models compared", ("all models", "scores (plot)")): (
+            "results/comparison/models.png"
+        ),
+        ("Word space", "Models compared", ("all models", "all questions (plot)")): (
+            "results/comparison/models_all.png"
+        ),
     }
     queries = read_tsv(results / "analogy/glove.tiny/queries.tsv")[0]
     google = {r["section"]: r for r in read_tsv(results / "analogy/glove.tiny/google.tsv")}
@@ -117,6 +131,8 @@ def test_every_page_and_item_of_the_tiny_report_with_its_figures_and_numbers(
     kmeans = json.loads((analysis / "first/kmeans.json").read_text())
     svm = json.loads((analysis / "all/svm.json").read_text())
     retrieval = read_tsv(results / "explore/images/digits/retrieval.tsv")
+    compared = read_tsv(results / "comparison/models.tsv")
+    answers = read_tsv(results / "comparison/queries.tsv")
     tables = {
         ("Word space", "Analogies", ("glove.tiny", "analogy queries")): [
             queries["query"], queries["word"], queries["score"]
@@ -139,6 +155,14 @@ def test_every_page_and_item_of_the_tiny_report_with_its_figures_and_numbers(
             "(mean of classes)", retrieval[-1]["precision_at_k"]
         ],
         ("Image space", "Settings", ("analysis settings",)): ["analysis.tsne.perplexity"],
+        # both models' numbers, and the questions both cover
+        ("Word space", "Models compared", ("all models", "scores")): [
+            *(r["model"] for r in compared), *(r["total seen"] for r in compared),
+            compared[0]["total common"],
+        ],
+        ("Word space", "Models compared", ("all models", "analogy answers")): [
+            answers[0]["glove.tiny"], answers[0]["tiny25"]
+        ],
     }  # fmt: skip
     frequent = read_store(results / "vectors/glove.tiny.h5").words[:10]
     maps = ("images: digits", "words: glove.tiny", "words: tiny25")
@@ -160,6 +184,9 @@ def test_every_page_and_item_of_the_tiny_report_with_its_figures_and_numbers(
             if cells == ("words: glove.tiny",):
                 assert_word_map_readable(browser, frequent)
             checked.append(key)
+        if key == GALLERY:
+            assert_gallery_loads(browser)
+            checked.append(key)
         if key in figures:
             result = figures[key]
             image = shown_image(browser)
@@ -176,7 +203,12 @@ def test_every_page_and_item_of_the_tiny_report_with_its_figures_and_numbers(
             checked.append(key)
 
     walk_report(browser, report, check, config_shows="glove.tiny.txt")
-    listed = [*figures, *tables, *(("Exploration", "Interactive maps", (m,)) for m in maps)]
+    listed = [
+        *figures,
+        *tables,
+        *(("Exploration", "Interactive maps", (m,)) for m in maps),
+        GALLERY,
+    ]
     assert sorted(checked) == sorted(listed), "a figure, table or map was not listed"
     broken = browser.execute_script(
         "return Array.from(document.images).filter(i => i.complete && i.naturalWidth === 0)"
@@ -262,14 +294,18 @@ def hover_first_point(browser) -> list:
         browser.switch_to.default_content()
 
 
-def test_interactive_maps_show_a_tooltip_on_hover(
+def test_zip_report_gallery_and_map_tooltips(
     zip_report: Path, tiny_finished: Path, browser
 ) -> None:
-    """Hovering over a point of the image map shows that image's thumbnail (loaded), class and
-    file; over the word map, the word."""
+    """The report as a zip (each result a file beside the page): the retrieval gallery loads
+    every thumbnail; hovering over a point of the image map shows that image's thumbnail
+    (loaded), class and file; over the word map, the word."""
     tsv = read_tsv(tiny_finished / "results/images/digits/analysis/all/tsne.tsv")
     first_class = sorted({r["class"] for r in tsv})[0]
     first_file = next(r["path"] for r in tsv if r["class"] == first_class)
+    open_item(browser, zip_report, *GALLERY)
+    assert_gallery_loads(browser)
+
     open_item(browser, zip_report, "Exploration", "Interactive maps", ("images: digits",))
     ((text, widths),) = hover_first_point(browser)
     assert text.split("\n") == [first_class, first_file]
@@ -390,12 +426,14 @@ def test_every_report_item_fits_a_data_url(report: Path) -> None:
     assert too_long == []
 
 
-@pytest.mark.parametrize("form", ["html", "zip"])
-def test_retrieval_gallery_loads_every_thumbnail(request, form: str, browser) -> None:
+GALLERY = ("Exploration", "Image retrieval", ("gallery",))
+
+
+def assert_gallery_loads(browser) -> None:
+    """The retrieval gallery the report shows: one query per class of the tiny run's digits and
+    its 5 hits, every thumbnail loaded."""
     from selenium.webdriver.common.by import By
 
-    page = request.getfixturevalue("report" if form == "html" else "zip_report")
-    open_item(browser, page, "Exploration", "Image retrieval", ("gallery",))
     frame = shown_frame(browser)
     browser.switch_to.frame(frame)
     try:
