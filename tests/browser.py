@@ -3,12 +3,9 @@ for a page, and going through the report's menus."""
 
 from __future__ import annotations
 
-import contextlib
 import io
-import os
 import shutil
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -45,42 +42,6 @@ def start_chromium(profile: Path):
         options.add_argument(arg)
     options.set_capability("goog:loggingPrefs", {"browser": "ALL"})  # page errors: page_errors
     return webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
-
-
-def _tree(pid: int) -> list[int]:
-    """`pid` and its descendants (from /proc)."""
-    children: dict[int, list[int]] = {}
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            with contextlib.suppress(OSError, IndexError, ValueError):
-                stat = Path(f"/proc/{entry}/stat").read_text()
-                children.setdefault(int(stat.rsplit(")", 1)[1].split()[1]), []).append(int(entry))
-    tree, todo = [], [pid]
-    while todo:
-        tree.append(todo.pop())
-        todo += children.get(tree[-1], [])
-    return tree
-
-
-@contextlib.contextmanager
-def first(driver, niceness: int) -> Iterator[None]:
-    """The browser (chromedriver, Chromium and the processes Chromium starts meanwhile) gets the
-    CPU before the other tests' processes, for a test the run waits for at its end (as root;
-    otherwise nothing changes), as tests/helpers.py's snakemake(first=True) does for a run."""
-
-    def renice(value: int) -> None:
-        for pid in _tree(driver.service.process.pid):
-            with contextlib.suppress(OSError):
-                os.setpriority(os.PRIO_PROCESS, pid, value)
-
-    if os.geteuid() != 0:
-        yield
-        return
-    renice(niceness)
-    try:
-        yield
-    finally:
-        renice(0)
 
 
 def page_errors(driver) -> list[str]:

@@ -15,7 +15,6 @@ from embedlab.common.tables import read_tsv
 from tests.browser import (
     assert_drawn_like,
     click_text,
-    first,
     in_bokeh_frame,
     open_item,
     page_errors,
@@ -26,7 +25,6 @@ from tests.browser import (
     wait_for,
     wait_for_bokeh,
 )
-from tests.helpers import FIRST_NICENESS
 
 pytestmark = pytest.mark.slow
 
@@ -204,9 +202,7 @@ def test_every_page_and_item_of_the_tiny_report_with_its_figures_and_numbers(
                 assert value in page, f"{key}: {value!r} not in {text!r}"
             checked.append(key)
 
-    # the test the run waits for at its end (tests/conftest.py: FIRST)
-    with first(browser, FIRST_NICENESS):
-        walk_report(browser, report, check, config_shows="glove.tiny.txt")
+    walk_report(browser, report, check, config_shows="glove.tiny.txt")
     listed = [
         *figures,
         *tables,
