@@ -103,8 +103,9 @@ def test_every_page_and_item_of_the_tiny_report_with_its_figures_and_numbers(
     each figure it shows is the pipeline's file (the same bytes) drawn on the screen (what the
     browser shows looks like that file), and each table is an HTML table in the page (not a
     download) showing the values of its result file (a known value of each, read from the
-    rendered page); each interactive map draws in the frame without sideways scrolling, and
-    the word map shows its words without hovering (assert_word_map_readable)."""
+    rendered page), the "Models compared" section's with both models' numbers; each interactive
+    map draws in the frame without sideways scrolling, and the word map shows its words without
+    hovering (assert_word_map_readable); the retrieval gallery loads every thumbnail."""
     from embedlab.vectors.store import read_store
 
     results = tiny_finished / "results"
