@@ -7,6 +7,7 @@ from __future__ import annotations
 import atexit
 import contextlib
 import gzip
+import hashlib
 import json
 import os
 import re
@@ -135,6 +136,16 @@ def write_photos(root: Path, classes: int = 3, per_class: int = 8, px: int = 32)
             pixels = np.clip(rng.normal(colour, 40, (px, px, 3)), 0, 255).astype(np.uint8)
             Image.fromarray(pixels).save(folder / f"{i}.png")
     return root
+
+
+def tree_digests(directory: Path) -> dict[str, str]:
+    """Every file under `directory` (its path relative to it): its SHA-256, for comparing the
+    results of two runs byte for byte."""
+    return {
+        str(path.relative_to(directory)): hashlib.sha256(path.read_bytes()).hexdigest()
+        for path in sorted(directory.rglob("*"))
+        if path.is_file()
+    }
 
 
 def copy_tiny_models(tiny_glove: Path, workdir: Path) -> None:

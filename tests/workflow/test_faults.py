@@ -19,7 +19,14 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import FAULTS, dry_run_counts, job_counts, snakemake, start_snakemake
+from tests.helpers import (
+    FAULTS,
+    dry_run_counts,
+    job_counts,
+    snakemake,
+    start_snakemake,
+    tree_digests,
+)
 
 pytestmark = pytest.mark.slow
 NEIGHBOR_FILES = [
@@ -47,10 +54,6 @@ def run(work: Path, *args: str, fault: str | None = None) -> subprocess.Complete
     in EMBEDLAB_FAULT."""
     faulty = {"env": {"EMBEDLAB_FAULT": fault}, "pythonpath": (FAULTS,)} if fault else {}
     return snakemake(work, *args, check=False, **faulty)
-
-
-def tree_digests(folder: Path) -> dict[str, str]:
-    return {str(p.relative_to(folder)): sha256(p) for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
 def temporary_files(work: Path) -> list[Path]:

@@ -13,7 +13,6 @@ nothing in the profile may ask more than such a node has.
 from __future__ import annotations
 
 import collections
-import hashlib
 import os
 import re
 import subprocess
@@ -33,6 +32,7 @@ from tests.helpers import (
     copy_mini_inputs,
     snakemake,
     snakemake_env,
+    tree_digests,
 )
 
 pytestmark = pytest.mark.slow
@@ -160,14 +160,6 @@ def run_snakemake(
     if check and out.returncode != 0:
         raise AssertionError(f"snakemake {' '.join(args)} failed:\n{log}")
     return log
-
-
-def tree_digests(directory: Path) -> dict[str, str]:
-    return {
-        str(path.relative_to(directory)): hashlib.sha256(path.read_bytes()).hexdigest()
-        for path in sorted(directory.rglob("*"))
-        if path.is_file()
-    }
 
 
 def test_workflow_runs_through_slurm_and_matches_a_local_run(
