@@ -8,7 +8,7 @@ import numpy as np
 from embedlab.common.joblog import job_log
 from embedlab.common.tables import read_tsv
 from embedlab.explore.maps import image_map
-from embedlab.explore.page import data_url_length, fits_a_data_url
+from embedlab.explore.page import data_url_length, warn_unless_it_fits
 from embedlab.explore.thumbnails import thumbnail_uri
 
 with job_log(snakemake.log[0]) as log:
@@ -40,9 +40,9 @@ with job_log(snakemake.log[0]) as log:
         size,
         data_url_length(size),
     )
-    if not fits_a_data_url(size):
-        log.warning(
-            "map.html is over the 2 MB data: URL a browser opens in the single-file report: "
-            "its frame there stays empty (a smaller explore.thumbnail_px shrinks it; the zip "
-            "report, make report-zip, shows it whatever its size)"
-        )
+    warn_unless_it_fits(
+        log,
+        size,
+        ": its frame there stays empty (a smaller explore.thumbnail_px shrinks it; the zip "
+        "report, make report-zip, shows it whatever its size)",
+    )

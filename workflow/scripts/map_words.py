@@ -5,7 +5,7 @@ on a PCA projection of their own words."""
 from embedlab.analogy.answers import resolve_query
 from embedlab.common.joblog import job_log
 from embedlab.common.tables import read_tsv
-from embedlab.explore.page import data_url_length, fits_a_data_url
+from embedlab.explore.page import data_url_length, warn_unless_it_fits
 from embedlab.explore.wordmap import analogy_arrows, word_clusters, word_map
 from embedlab.images.analysis.settings import max_perplexity
 from embedlab.images.analysis.tsne import tsne_embed
@@ -63,8 +63,6 @@ with job_log(snakemake.log[0]) as log:
         size,
         data_url_length(size),
     )
-    if not fits_a_data_url(size):
-        log.warning(
-            "map.html is over the 2 MB data: URL a browser opens in the single-file report "
-            "(lower explore.words.n, or read it in the zip report: make report-zip)"
-        )
+    warn_unless_it_fits(
+        log, size, " (lower explore.words.n, or read it in the zip report: make report-zip)"
+    )

@@ -2,7 +2,7 @@
 where each goes, and how far to pad a plot's ranges so that none is cut off at its edge.
 
 Everything here works in screen pixels of the plot's frame, y upwards (bokeh's data direction),
-on boxes (x0, y0, x1, y1). The word map's browser code (`maps.PICK_LABELS_JS`) repeats
+on boxes (x0, y0, x1, y1). The word map's browser code (`wordmap.PICK_LABELS_JS`) repeats
 `pick_labels` whenever the view changes, with the widths the browser measures.
 """
 
@@ -98,9 +98,9 @@ def place_labels(
     dots = np.column_stack([px - radius, px + radius])
     placed = np.empty((len(px), 4))
     for i in range(len(px)):
-        options = [c for c in _candidates(px[i], sizes[i], radius, gap) if _inside(c, frame)]
-        if not options:  # a frame smaller than the label: its first candidate
-            options = [_candidates(px[i], sizes[i], radius, gap)[0]]
+        candidates = _candidates(px[i], sizes[i], radius, gap)
+        # (a frame smaller than the label: its first candidate)
+        options = [c for c in candidates if _inside(c, frame)] or [candidates[0]]
         others = np.concatenate([placed[:i], np.delete(dots, i, axis=0)])
         costs = [_overlap_area(others, box, gap) for box in options]
         placed[i] = options[int(np.argmin(costs))]  # the first of the least overlapping

@@ -25,6 +25,8 @@ from typing import TYPE_CHECKING, Any
 from embedlab.common.atomic import atomic_output
 
 if TYPE_CHECKING:
+    import logging
+
     from bokeh.model import Model
 
 # Chromium's longest URL (url::kMaxURLChars); a longer data: URL in a frame shows nothing
@@ -84,6 +86,16 @@ def data_url_length(page_bytes: int) -> int:
 
 def fits_a_data_url(page_bytes: int) -> bool:
     return data_url_length(page_bytes) <= DATA_URL_LIMIT
+
+
+def warn_unless_it_fits(log: logging.Logger, page_bytes: int, what_to_do: str) -> None:
+    """A map job's warning when its page (of `page_bytes`) would stay empty in the single-file
+    report; `what_to_do` follows the common start of the message."""
+    if not fits_a_data_url(page_bytes):
+        log.warning(
+            "map.html is over the 2 MB data: URL a browser opens in the single-file report"
+            + what_to_do
+        )
 
 
 def page_html(root: Model, title: str, note: str | None = None) -> str:
