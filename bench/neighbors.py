@@ -39,9 +39,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from shared import child_output, cpu_line, load_line, require_peers, snakemake_command
-
-ROOT = Path(__file__).resolve().parents[1]
+from shared import ROOT, child_output, cpu_line, load_line, require_peers, snakemake_command
 
 
 def gemm_peak(size: int = 8192, repeat: int = 3) -> float:

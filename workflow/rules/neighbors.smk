@@ -87,8 +87,8 @@ rule sample_neighbors:
         "logs/neighbors/sample_neighbors_{name}.log",
     benchmark:
         "benchmarks/neighbors/sample_neighbors_{name}.tsv"
-    # seconds of reading small tables: under a cluster profile it runs where Snakemake
-    # does, with no queue wait
+    # seconds: it reads the store and the neighbour lists, and writes a few words' rows; under
+    # a cluster profile it runs where Snakemake does, with no queue wait
     localrule: True
     resources:
         mem_mb=lambda wc, attempt: 1024 * attempt,

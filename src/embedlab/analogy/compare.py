@@ -292,6 +292,11 @@ def _shared(rows: Sequence[Mapping[str, Any]], column: str) -> str:
     return f"{_count(scored[0])} common" if scored else NOT_SCORED
 
 
+def _model_label(row: Mapping[str, Any]) -> str:
+    """A model's name and size, as the figures' legends begin."""
+    return f"{row['model']} ({row['words']:,}×{row['dim']})"
+
+
 def _own_coverage(row: Mapping[str, Any]) -> str:
     """A model's legend entry beside the common scores: its size and its own coverage."""
     pairs = [
@@ -302,7 +307,7 @@ def _own_coverage(row: Mapping[str, Any]) -> str:
     covered = [f"questions seen {_count(row['total seen'])}"]
     if pairs:
         covered.append(f"pairs covered {', '.join(pairs)}")
-    return f"{row['model']} ({row['words']:,}×{row['dim']}): {'; '.join(covered)}"
+    return f"{_model_label(row)}: {'; '.join(covered)}"
 
 
 def comparison_figure(rows: Sequence[Mapping[str, Any]], path: str | os.PathLike[str]) -> None:
@@ -337,7 +342,7 @@ def all_questions_figure(rows: Sequence[Mapping[str, Any]], path: str | os.PathL
     groups = [f"{p}\n{total[p]} questions" for p in POOLED]
     series = [
         (
-            f"{row['model']} ({row['words']:,}×{row['dim']}): questions seen "
+            f"{_model_label(row)}: questions seen "
             + ", ".join(f"{_count(row[f'{p} seen'])} {p}" for p in POOLED),
             [float(row[f"{p} % all"]) for p in POOLED],
         )
