@@ -10,6 +10,8 @@ from __future__ import annotations
 import dataclasses
 import json
 import math
+import subprocess
+import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -19,15 +21,15 @@ from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
 
 from embedlab.common.plots import plot_confusion, plot_tsne, titled
 from embedlab.images.analysis.decisions import Requested, SubsetSettings, decide_settings
-from embedlab.images.analysis.scores import (
-    kmeans_scores,
-    load_analysis,
-    svm_scores,
-    untrained_note,
-    write_json,
-)
+from embedlab.images.analysis.kmeans import kmeans_scores
 from embedlab.images.analysis.settings import SettingError, select_classes
-from embedlab.images.analysis.svm import fit_linear_svm, l2_normalise
+from embedlab.images.analysis.subset import load_analysis, untrained_note, write_json
+from embedlab.images.analysis.svm import (
+    confusion_counts,
+    fit_linear_svm,
+    l2_normalise,
+    svm_scores,
+)
 from embedlab.images.analysis.tsne import (
     check_perplexity,
     exact_kl_divergence,
@@ -42,6 +44,7 @@ from embedlab.images.embeddings import (
     write_shard,
 )
 from embedlab.images.vgg16 import RANDOM_WEIGHTS, Batch
+from tests.helpers import ROOT
 
 CLASSES = ["airport_inside", "bakery", "book store", "café", "kitchen", "zoo"]
 
@@ -265,6 +268,29 @@ def test_the_solver_reaches_liblinears_solution() -> None:
         assert (ours.predict(x) == ref.predict(x)).all(), c
 
 
+def test_confusion_matrix_and_mean_per_class_accuracy_equal_scikit_learns() -> None:
+    """The SVM job's scores without scikit-learn: its confusion_matrix (labels in a given order,
+    classes nobody predicted) and balanced_accuracy_score, bit for bit."""
+    from sklearn.metrics import balanced_accuracy_score, confusion_matrix
+
+    rng = np.random.default_rng(1)
+    names = np.array(CLASSES[:5])
+    truth = names[rng.integers(0, 5, 200)]
+    kept = (rng.random(200) < 0.6) & (truth != names[4])
+    predicted = np.where(kept, truth, names[rng.integers(0, 4, 200)])  # never the last
+    order = list(names[::-1])
+    cm = confusion_counts(truth, predicted, order)
+    assert cm.dtype == np.int64 and cm[:, 0].sum() == 0  # nobody predicted the first
+    assert cm.tolist() == confusion_matrix(truth, predicted, labels=order).tolist()
+    x, labels, split = overlapping(n_classes=5)
+    svm, cm = svm_scores(x, labels, split, svm_c=1.0)
+    assert 0 < np.trace(cm) < cm.sum()  # some wrong
+    classes = svm["classes"]
+    pairs = [(classes[i], classes[j]) for i, j in np.ndindex(cm.shape) for _ in range(cm[i, j])]
+    truth, predicted = (np.array(side) for side in zip(*pairs, strict=True))
+    assert svm["mean_per_class_accuracy"] == balanced_accuracy_score(truth, predicted)
+
+
 def test_c_is_chosen_by_seeded_stratified_cv_on_the_train_split_only() -> None:
     """The cross-validated accuracy of each C equals scikit-learn's cross_val_score with
     StratifiedKFold(shuffle, the seed) on the L2-normalised train rows; the test rows, however
@@ -396,6 +422,22 @@ def test_same_seed_gives_identical_files(analysed: tuple[Path, Path]) -> None:
     a, b = analysed
     for name in FILES:
         assert (a / name).read_bytes() == (b / name).read_bytes(), name
+
+
+@pytest.mark.parametrize("script", ["tsne_images", "svm_images", "retrieve_images"])
+def test_jobs_that_need_no_scikit_learn_do_not_import_it(script: str) -> None:
+    """The t-SNE and SVM (the project's own solvers) and retrieval jobs import only what they use:
+    scikit-learn (through SciPy's statistics) costs a job about 3 CPU-seconds at its start."""
+    source = (ROOT / "workflow/scripts" / f"{script}.py").read_text()
+    imports = "".join(
+        line + "\n" for line in source.splitlines() if line.startswith(("from ", "import "))
+    )
+    assert "embedlab" in imports, imports
+    check = imports + "import sys\nprint(sorted({m.split('.')[0] for m in sys.modules}))"
+    out = subprocess.run([sys.executable, "-c", check], capture_output=True, text=True, check=True)
+    loaded = out.stdout
+    assert "'sklearn'" not in loaded, f"{script} imports scikit-learn"
+    assert "'embedlab'" in loaded, loaded
 
 
 # --- errors -----------------------------------------------------------------------------------

@@ -4,8 +4,9 @@ from settings.json (decide_analysis_settings)."""
 from embedlab.common.html_tables import json_to_html
 from embedlab.common.joblog import job_log
 from embedlab.images.analysis.decisions import read_settings
-from embedlab.images.analysis.scores import kmeans_scores, load_analysis, write_json
+from embedlab.images.analysis.kmeans import kmeans_scores
 from embedlab.images.analysis.settings import KMEANS_PCA
+from embedlab.images.analysis.subset import load_analysis, write_json
 
 with job_log(snakemake.log[0]) as log:
     p = snakemake.params

@@ -5,7 +5,7 @@ from embedlab.common.html_tables import tsv_to_html
 from embedlab.common.joblog import job_log
 from embedlab.common.tables import write_tsv
 from embedlab.explore.retrieval import pick_queries, precision_rows, search, write_gallery
-from embedlab.images.analysis.scores import untrained_note
+from embedlab.images.analysis.subset import untrained_note
 from embedlab.images.embeddings import read_embeddings
 
 with job_log(snakemake.log[0]) as log:

@@ -8,9 +8,9 @@ from embedlab.common.joblog import job_log
 from embedlab.common.plots import plot_confusion, titled
 from embedlab.common.tables import write_tsv
 from embedlab.images.analysis.decisions import read_settings
-from embedlab.images.analysis.scores import load_analysis, svm_scores, write_json
 from embedlab.images.analysis.settings import CV_FOLDS
-from embedlab.images.analysis.svm import per_class_rows
+from embedlab.images.analysis.subset import load_analysis, write_json
+from embedlab.images.analysis.svm import per_class_rows, svm_scores
 
 with job_log(snakemake.log[0]) as log:
     p = snakemake.params

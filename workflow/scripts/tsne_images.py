@@ -7,8 +7,8 @@ from embedlab.common.plots import plot_tsne, titled
 from embedlab.common.tables import write_tsv
 from embedlab.images.analysis.decisions import read_settings
 from embedlab.images.analysis.pca import pca_reduce
-from embedlab.images.analysis.scores import load_analysis, write_json
 from embedlab.images.analysis.settings import PERPLEXITY, TSNE_PCA
+from embedlab.images.analysis.subset import load_analysis, write_json
 from embedlab.images.analysis.tsne import method_for, tsne_embed, tsne_record
 
 with job_log(snakemake.log[0]) as log:

@@ -23,6 +23,8 @@ from typing import Any
 import numpy as np
 from scipy.optimize import minimize
 
+from embedlab.images.analysis.subset import check_classes
+
 SVM_DESCRIPTION = (
     "linear SVM, one-vs-rest, squared hinge loss, L2 penalty (liblinear's LinearSVC problem), "
     "all classes at once by L-BFGS on the primal"
@@ -238,3 +240,86 @@ def per_class_rows(cm: np.ndarray, classes: Sequence[str]) -> list[list[object]]
         acc = float(cm[i, i] / support) if support else float("nan")
         rows.append([c, support, int(cm[i, i]), f"{acc:.4f}", guess])
     return rows
+
+
+def confusion_counts(
+    truth: np.ndarray, predicted: np.ndarray, classes: Sequence[str]
+) -> np.ndarray:
+    """The confusion matrix: test images of class i (row) predicted as class j (column), in the
+    order of `classes` (scikit-learn's confusion_matrix with labels=classes)."""
+    index = {c: i for i, c in enumerate(classes)}
+    cm = np.zeros((len(classes), len(classes)), dtype=np.int64)
+    np.add.at(cm, ([index[c] for c in truth.tolist()], [index[c] for c in predicted.tolist()]), 1)
+    return cm
+
+
+# --- the protocol's scores ------------------------------------------------------------------------
+
+
+def _check_split(labels: np.ndarray, split: np.ndarray, classes: list[str]) -> None:
+    for part in ("train", "test"):
+        present = set(labels[split == part].tolist())
+        empty = [c for c in classes if c not in present]
+        if empty:
+            raise ValueError(
+                f"class(es) with no {part}ing samples: {empty}; every class needs both "
+                "train and test samples for the SVM"
+            )
+
+
+def svm_scores(
+    x: np.ndarray,
+    labels: np.ndarray,
+    split: np.ndarray,
+    svm_c: float | None = None,
+    c_grid: Sequence[float] = (0.1, 1.0, 10.0),
+    cv_folds: int | None = 3,
+    seed: int = 0,
+    progress: Any = None,
+) -> tuple[dict[str, Any], np.ndarray]:
+    """The published protocol (:mod:`embedlab.images.analysis.svm`): L2-normalised features,
+    linear SVM trained on the train split with C fixed (`svm_c`) or chosen from `c_grid` by seeded
+    stratified `cv_folds`-fold cross-validation on the train split only (`cv_folds` None: only with
+    `svm_c`), scored on the test split. Returns the scores and the confusion matrix (rows: true
+    class, columns: predicted)."""
+    classes = check_classes(labels)
+    _check_split(labels, split, classes)
+    if svm_c is not None and svm_c <= 0:
+        raise ValueError(f"analysis.svm.C must be positive, got {svm_c}")
+    train, test = split == "train", split == "test"
+    features = l2_normalise(x)
+    rotated = Rotated(features[train])
+    cv: list[dict[str, Any]] = []
+    if svm_c is None:
+        if cv_folds is None:
+            raise ValueError("analysis.svm.C is null: cv_folds must be given to choose it")
+        svm_c, cv = choose_c(
+            features[train], labels[train], c_grid, cv_folds, seed, rotated, progress
+        )
+    model = fit_linear_svm(features[train], labels[train], svm_c, classes, rotated)
+    predicted = model.predict(features[test])
+    truth = labels[test]
+    cm = confusion_counts(truth, predicted, classes)
+    per_class = per_class_rows(cm, classes)
+    scores = {
+        "classifier": SVM_DESCRIPTION,
+        "protocol": SVM_PROTOCOL,
+        "C": float(svm_c),
+        "C_chosen_by": f"{cv_folds}-fold stratified CV on the train split, seed {seed}"
+        if cv
+        else "analysis.svm.C",
+        "cv": cv,
+        "features": "L2-normalised rows",
+        "solver_iterations": model.iterations,
+        "n_train": int(train.sum()),
+        "n_test": int(test.sum()),
+        "classes": classes,
+        "accuracy": float(np.trace(cm) / cm.sum()),
+        # balanced accuracy: the mean of the per-class recalls (every class has test images)
+        "mean_per_class_accuracy": float(np.mean(np.diag(cm) / cm.sum(axis=1))),
+        "per_class_accuracy": {row[0]: float(row[3]) for row in per_class},  # type: ignore[arg-type]
+        "most_confused": confused_pairs(cm, classes),
+        "confusion_matrix": cm.tolist(),
+        "confusion_matrix_axes": "rows: true class, columns: predicted class (order of classes)",
+    }
+    return scores, cm
