@@ -202,9 +202,9 @@ def test_workflow_runs_through_slurm_and_matches_a_local_run(
     fault = {"EMBEDLAB_FAULT": f"fail-once:neighbors_merge:{tmp_path / 'merge-failed'}"}
     log = run_snakemake(
         on_slurm,
-        *targets,
         "--profile",
         str(PROFILE),
+        *targets,  # after an option of one value (--configfile before it takes several)
         *cluster_options(slurm_node),
         *CPU_ONLY,
         env=fault,
