@@ -18,7 +18,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -188,6 +188,23 @@ use rule * from embedlab
 
 
 # --- Snakemake -----------------------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def parsed_workflow(
+    workdir: Path, configfile: Path, config: Mapping[str, object] | None = None
+) -> Iterator:
+    """The workflow as Snakemake parses it in this process, in `workdir`, for `configfile` with
+    `config` over it: its rules and their paths (what --list-rules reads), no DAG and no run."""
+    from snakemake.api import SnakemakeApi
+    from snakemake.settings.types import ConfigSettings, ResourceSettings
+
+    settings = ConfigSettings(configfiles=[configfile], config=dict(config or {}))
+    with SnakemakeApi() as api:
+        api_workflow = api.workflow(
+            ResourceSettings(), settings, snakefile=SNAKEFILE, workdir=workdir
+        )
+        yield api_workflow._workflow  # the parsed workflow
 
 
 # Waiting threads sleep: libgomp's (scikit-learn) and OpenBLAS' (numpy; 2**4 cycles, its least).

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from tests.helpers import DEFAULT_CONFIG, ROOT, SNAKEFILE
+from tests.helpers import DEFAULT_CONFIG, ROOT, parsed_workflow
 
 # bundled, downloaded and extracted vectors, and the digits; then MIT-67 (get_mit67)
 ZIP = {"source": "https://nlp.stanford.edu/data/glove.6B.zip", "dims": [100]}
@@ -32,17 +32,10 @@ def placeholders(path: str) -> str:
 def rule_paths(workdir: Path) -> dict[str, set[str]]:
     """Every path a rule writes (outputs, log, benchmark) -> the forms the table may give it:
     itself, and the generic row for a log or benchmark named after its rule and wildcards."""
-    from snakemake.api import SnakemakeApi
-    from snakemake.settings.types import ConfigSettings, ResourceSettings
-
     paths: dict[str, set[str]] = {}
     for config in CONFIGS:
-        settings = ConfigSettings(configfiles=[DEFAULT_CONFIG], config=config)
-        with SnakemakeApi() as api:
-            workflow = api.workflow(
-                ResourceSettings(), settings, snakefile=SNAKEFILE, workdir=workdir
-            )
-            for rule in workflow._workflow.rules:  # the parsed workflow, as --list-rules reads it
+        with parsed_workflow(workdir, DEFAULT_CONFIG, config) as workflow:
+            for rule in workflow.rules:
                 if not rule.output:
                     continue  # all
                 outputs = [placeholders(path) for path in rule.output]

@@ -28,9 +28,9 @@ from tests.helpers import (
     FAULTS,
     MINI_CONFIG,
     ROOT,
-    SNAKEFILE,
     cluster,
     copy_mini_inputs,
+    parsed_workflow,
     snakemake,
     snakemake_env,
     tree_digests,
@@ -133,17 +133,8 @@ FIRST_SUBSET = "/analysis/first/"
 def targets_but_the_first_subset(workdir: Path) -> list[str]:
     """What the mini config's `all` asks for (its inputs, as Snakemake parses the workflow in
     `workdir`), less the `first` subset's analyses: their rules run for `all` too."""
-    from snakemake.api import SnakemakeApi
-    from snakemake.settings.types import ConfigSettings, ResourceSettings
-
-    with SnakemakeApi() as api:
-        workflow = api.workflow(
-            ResourceSettings(),
-            ConfigSettings(configfiles=[MINI_CONFIG]),
-            snakefile=SNAKEFILE,
-            workdir=workdir,
-        )
-        wanted = list(workflow._workflow.get_rule("all").input)
+    with parsed_workflow(workdir, MINI_CONFIG) as workflow:
+        wanted = list(workflow.get_rule("all").input)
     targets = [path for path in wanted if FIRST_SUBSET not in path]
     assert len(targets) < len(wanted), wanted
     return targets
