@@ -5,8 +5,9 @@ of ``embeddings.h5`` (by :func:`embedlab.images.embeddings.read_embeddings`) of 
 (untrained), every JSON and plot title carries a note saying so (:func:`untrained_note`): a score
 of random features must never be mistaken for one of learnt features.
 
-Nothing here imports scikit-learn: only the KMeans job (:mod:`embedlab.images.analysis.kmeans`)
-needs it, and its import costs a job about 3 CPU-seconds at the start.
+Nothing here imports scikit-learn: of the analyses only the KMeans job
+(:mod:`embedlab.images.analysis.kmeans`) needs it, and its import costs a job about 3 CPU-seconds
+at the start.
 """
 
 from __future__ import annotations
@@ -61,6 +62,7 @@ class AnalysisInput:
 
 
 def check_classes(labels: np.ndarray) -> list[str]:
+    """The classes of `labels`, sorted; an analysis needs at least two."""
     classes = sorted(set(labels.tolist()))
     if len(classes) < 2:
         raise ValueError(f"need at least 2 classes to analyse, got {len(classes)}: {classes}")

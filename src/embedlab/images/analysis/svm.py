@@ -277,7 +277,7 @@ def svm_scores(
     seed: int = 0,
     progress: Any = None,
 ) -> tuple[dict[str, Any], np.ndarray]:
-    """The published protocol (:mod:`embedlab.images.analysis.svm`): L2-normalised features,
+    """The published protocol (this module's docstring): L2-normalised features,
     linear SVM trained on the train split with C fixed (`svm_c`) or chosen from `c_grid` by seeded
     stratified `cv_folds`-fold cross-validation on the train split only (`cv_folds` None: only with
     `svm_c`), scored on the test split. Returns the scores and the confusion matrix (rows: true
