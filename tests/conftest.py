@@ -34,6 +34,7 @@ from tests.helpers import (
     DEFAULT_CONFIG,
     MINI_CONFIG,
     MINI_WORDS,
+    NO_CLUSTER_CONF,
     PUBLISHED_STORE,
     SECOND_MODEL,
     TINY_CONFIG,
@@ -182,11 +183,22 @@ def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator:
 _STARTED = pytest.StashKey[bool]()
 
 
+def runs_slow_tests(config: pytest.Config) -> bool:
+    return "not slow" not in (config.getoption("markexpr") or "")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # `make check` starts no cluster: its processes (and the xdist workers, started later, with
+    # this environment) find none at once (tests/slurm/no-cluster.conf says why)
+    if not runs_slow_tests(config):
+        os.environ["SLURM_CONF"] = str(NO_CLUSTER_CONF)
+
+
 def pytest_sessionstart(session: pytest.Session) -> None:
     if hasattr(session.config, "workerinput") or os.geteuid() != 0:
         return
-    if "not slow" in (session.config.getoption("markexpr") or ""):
-        return  # `make check`: no Snakemake in it
+    if not runs_slow_tests(session.config):
+        return  # `make check`: no Snakemake run in it
     if not shutil.which("slurmctld", path=os.environ.get("PATH", "") + ":/usr/sbin:/sbin"):
         return  # tests/workflow/test_slurm.py says what to install
     if cluster("status").returncode != 0:
