@@ -42,25 +42,6 @@ PROFILE = ROOT / "profiles/slurm"
 RUN_TIMEOUT_S = 900
 
 
-def local_rules() -> set[str]:
-    """The rules that run in the Snakemake process itself, not as SLURM jobs (`localrule:
-    True`): the target, downloads (compute nodes often have no internet), the listing of the
-    images and the jobs of seconds."""
-    text = "\n".join(
-        f.read_text()
-        for f in [ROOT / "Snakefile", *sorted((ROOT / "workflow/rules").glob("*.smk"))]
-    )
-    parts = re.split(r"^\s*rule (\w+):", text, flags=re.M)
-    return {
-        name
-        for name, body in zip(parts[1::2], parts[2::2], strict=True)
-        if "localrule: True" in body
-    }
-
-
-LOCAL_RULES = local_rules()
-
-
 def slurm(*args: str) -> str:
     out = subprocess.run(
         list(args), capture_output=True, text=True, check=False, env=snakemake_env(), timeout=60
@@ -130,14 +111,18 @@ CPU_ONLY = ["--set-resources", "extract_vgg16:gpu=0"]
 FIRST_SUBSET = "/analysis/first/"
 
 
-def targets_but_the_first_subset(workdir: Path) -> list[str]:
+def targets_and_local_rules(workdir: Path) -> tuple[list[str], set[str]]:
     """What the mini config's `all` asks for (its inputs, as Snakemake parses the workflow in
-    `workdir`), less the `first` subset's analyses: their rules run for `all` too."""
+    `workdir`), less the `first` subset's analyses (their rules run for `all` too); and the
+    rules that run in the Snakemake process itself, not as SLURM jobs (`localrule: True` or a
+    `localrules:` directive): the target, downloads (compute nodes often have no internet),
+    the listing of the images and the jobs of seconds."""
     with parsed_workflow(workdir, MINI_CONFIG) as workflow:
         wanted = list(workflow.get_rule("all").input)
+        local = set(workflow._localrules)
     targets = [path for path in wanted if FIRST_SUBSET not in path]
     assert len(targets) < len(wanted), wanted
-    return targets
+    return targets, local
 
 
 def run_snakemake(
@@ -187,7 +172,7 @@ def test_workflow_runs_through_slurm_and_matches_a_local_run(
     on_slurm = tmp_path / "slurm"
     on_slurm.mkdir()
     copy_mini_inputs(tiny_glove, on_slurm)
-    targets = targets_but_the_first_subset(on_slurm)
+    targets, local_rule_names = targets_and_local_rules(on_slurm)
     # the merge fails once (injected from the test side: tests/faults): the profile's retry
     # resubmits it, with twice the memory
     fault = {"EMBEDLAB_FAULT": f"fail-once:neighbors_merge:{tmp_path / 'merge-failed'}"}
@@ -214,10 +199,10 @@ def test_workflow_runs_through_slurm_and_matches_a_local_run(
     local_rules = collections.Counter(re.findall(r"^localrule (\w+):$", own, re.M))
     assert remote_rules, f"no job went to SLURM:\n{log}"
     # the config's local rules ran here (the rest went to SLURM: checked below)
-    assert {"all", "list_images", "compare_models"} <= LOCAL_RULES, LOCAL_RULES
+    assert {"all", "list_images", "compare_models"} <= local_rule_names, local_rule_names
     # (a rule that went to SLURM may show as local too: inside the failed attempt's log, where
     # the job step reports its rule as local)
-    assert set(local_rules) - set(remote_rules) <= LOCAL_RULES, local_rules
+    assert set(local_rules) - set(remote_rules) <= local_rule_names, local_rules
     submitted = re.findall(r"^Job \d+ has been submitted with SLURM jobid (\d+) ", log, re.M)
     records = [
         line.split("|")
@@ -244,7 +229,7 @@ def test_workflow_runs_through_slurm_and_matches_a_local_run(
     assert (first, second) == ("FAILED", "COMPLETED"), merges
     assert int(second_mem.rstrip("M")) == 2 * int(first_mem.rstrip("M")), merges
     slurm_rules = collections.Counter(rule_of.values())
-    assert not set(slurm_rules) & LOCAL_RULES, slurm_rules
+    assert not set(slurm_rules) & local_rule_names, slurm_rules
     # (by rule: Snakemake prints a retried job's rule line more than once)
     assert set(slurm_rules) == set(remote_rules), (slurm_rules, remote_rules)
     slurm_logs = on_slurm / ".snakemake/slurm_logs"
