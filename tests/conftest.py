@@ -184,7 +184,17 @@ _STARTED = pytest.StashKey[bool]()
 
 
 def runs_slow_tests(config: pytest.Config) -> bool:
-    return "not slow" not in (config.getoption("markexpr") or "")
+    """Whether the session's -m expression can select a test marked slow: one marked slow alone,
+    or slow among other marks (`make check`'s "not slow" selects neither)."""
+    from _pytest.mark.expression import Expression  # what -m itself evaluates
+
+    markexpr = config.getoption("markexpr")
+    if not markexpr:
+        return True
+    expression = Expression.compile(markexpr)
+    return expression.evaluate(lambda name, **_: name == "slow") or expression.evaluate(
+        lambda name, **_: True
+    )
 
 
 def pytest_configure(config: pytest.Config) -> None:
