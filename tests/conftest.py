@@ -21,6 +21,7 @@ TensorBoard, SLURM cluster, TensorFlow (Keras' VGG16) or full-size data; about a
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import zipfile
 from collections.abc import Iterator
@@ -184,24 +185,34 @@ _STARTED = pytest.StashKey[bool]()
 
 
 def runs_slow_tests(config: pytest.Config) -> bool:
-    """Whether the session's -m expression can select a test marked slow: one marked slow alone,
-    or slow among other marks (`make check`'s "not slow" selects neither)."""
+    """Whether the session's -m expression can select a test marked slow, whatever other marks
+    it has (`make check`'s "not slow" cannot). An expression pytest will refuse counts as yes:
+    pytest says what is wrong with it."""
     from _pytest.mark.expression import Expression  # what -m itself evaluates
 
     markexpr = config.getoption("markexpr")
     if not markexpr:
         return True
-    expression = Expression.compile(markexpr)
-    return expression.evaluate(lambda name, **_: name == "slow") or expression.evaluate(
-        lambda name, **_: True
-    )
+    try:
+        expression = Expression.compile(markexpr)
+    except SyntaxError:
+        return True
+    others = sorted(set(re.findall(r"[^\s()]+", markexpr)) - {"and", "or", "not", "slow"})
+    for mask in range(2 ** min(len(others), 12)):  # slow, with each choice of the others
+        marks = {"slow", *(name for bit, name in enumerate(others) if mask >> bit & 1)}
+        if expression.evaluate(lambda name, marks=marks, **_: name in marks):
+            return True
+    return False
 
 
 def pytest_configure(config: pytest.Config) -> None:
     # `make check` starts no cluster: its processes (and the xdist workers, started later, with
-    # this environment) find none at once (tests/slurm/no-cluster.conf says why)
+    # this environment) find none at once (tests/slurm/no-cluster.conf says why). A session
+    # that runs slow tests uses the test cluster, also when started from such a process.
     if not runs_slow_tests(config):
         os.environ["SLURM_CONF"] = str(NO_CLUSTER_CONF)
+    elif os.environ.get("SLURM_CONF") == str(NO_CLUSTER_CONF):
+        del os.environ["SLURM_CONF"]
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:

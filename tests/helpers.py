@@ -41,8 +41,8 @@ FAULTS = ROOT / "tests/faults"
 # the one-node test cluster: its script, and where it keeps it (its slurm.conf: etc/slurm.conf)
 CLUSTER = ROOT / "tests/slurm/cluster.sh"
 SLURM_DIR = Path(os.environ.get("EMBEDLAB_SLURM_DIR", "/var/lib/slurm-embedlab"))
-# the SLURM_CONF of a session that starts no cluster (`make check`: tests/conftest.py), which
-# keeps the SLURM plugin's `scontrol` from waiting for a controller that is not there
+# the SLURM_CONF of a session that cannot select slow tests (`make check`: tests/conftest.py),
+# which keeps the SLURM plugin's `scontrol` from waiting for a controller that is not running
 NO_CLUSTER_CONF = ROOT / "tests/slurm/no-cluster.conf"
 # `snakemake --lint` on this workflow: the one finding expected (one venv, no per-rule conda)
 CONDA_NOTICE = "Specify a conda environment or container for each rule."
@@ -224,11 +224,11 @@ def snakemake_env(
     sbatch --export=ALL): this one less a user's SNAKEMAKE_PROFILE and the variables of an
     enclosing SLURM job; the venv and the SLURM daemons' folders on PATH; SLURM_CONF of the test
     cluster when it has one (the SLURM plugin asks `scontrol` at every start, and a controller
-    that answers keeps that quick), or NO_CLUSTER_CONF in a session without one; threads that
-    wait sleep instead of spinning (the suite runs more jobs than there are cores, and a
-    spinning OpenMP or OpenBLAS thread takes CPU from the others: under load the tiny run cost
-    a fifth more CPU with them spinning); `pythonpath` in front of PYTHONPATH; then `extra` (a
-    fault of tests/faults only from there)."""
+    that answers keeps that quick), or NO_CLUSTER_CONF in a session that cannot select slow
+    tests; threads that wait sleep instead of spinning (the suite runs more jobs than there are
+    cores, and a spinning OpenMP or OpenBLAS thread takes CPU from the others: under load the
+    tiny run cost a fifth more CPU with them spinning); `pythonpath` in front of PYTHONPATH;
+    then `extra` (a fault of tests/faults only from there)."""
     env = {
         k: v
         for k, v in os.environ.items()
