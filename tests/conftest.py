@@ -21,7 +21,6 @@ TensorBoard, SLURM cluster, TensorFlow (Keras' VGG16) or full-size data; about a
 from __future__ import annotations
 
 import os
-import re
 import shutil
 import zipfile
 from collections.abc import Iterator
@@ -43,6 +42,7 @@ from tests.helpers import (
     copy_mini_inputs,
     copy_tiny_models,
     deploy_as_module,
+    selects_slow_tests,
     shared,
     snakemake,
     write_photos,
@@ -185,24 +185,7 @@ _STARTED = pytest.StashKey[bool]()
 
 
 def runs_slow_tests(config: pytest.Config) -> bool:
-    """Whether the session's -m expression can select a test marked slow, whatever other marks
-    it has (`make check`'s "not slow" cannot). An expression pytest will refuse counts as yes:
-    pytest says what is wrong with it."""
-    from _pytest.mark.expression import Expression  # what -m itself evaluates
-
-    markexpr = config.getoption("markexpr")
-    if not markexpr:
-        return True
-    try:
-        expression = Expression.compile(markexpr)
-    except SyntaxError:
-        return True
-    others = sorted(set(re.findall(r"[^\s()]+", markexpr)) - {"and", "or", "not", "slow"})
-    for mask in range(2 ** min(len(others), 12)):  # slow, with each choice of the others
-        marks = {"slow", *(name for bit, name in enumerate(others) if mask >> bit & 1)}
-        if expression.evaluate(lambda name, marks=marks, **_: name in marks):
-            return True
-    return False
+    return selects_slow_tests(config.getoption("markexpr"))
 
 
 def pytest_configure(config: pytest.Config) -> None:

@@ -48,6 +48,26 @@ NO_CLUSTER_CONF = ROOT / "tests/slurm/no-cluster.conf"
 CONDA_NOTICE = "Specify a conda environment or container for each rule."
 
 
+def selects_slow_tests(markexpr: str | None) -> bool:
+    """Whether pytest's -m `markexpr` can select a test marked slow, whatever other marks it has
+    (`make check`'s "not slow" cannot; no expression selects every test). An expression pytest
+    will refuse counts as yes: pytest says what is wrong with it."""
+    from _pytest.mark.expression import Expression  # what -m itself evaluates
+
+    if not markexpr:
+        return True
+    try:
+        expression = Expression.compile(markexpr)
+    except SyntaxError:
+        return True
+    others = sorted(set(re.findall(r"[^\s()]+", markexpr)) - {"and", "or", "not", "slow"})
+    for mask in range(2 ** min(len(others), 12)):  # slow, with each choice of the others
+        marks = {"slow", *(name for bit, name in enumerate(others) if mask >> bit & 1)}
+        if expression.evaluate(lambda name, marks=marks, **_: name in marks):
+            return True
+    return False
+
+
 def shared(factory: TempPathFactory, name: str, build: Callable[[Path], None]) -> Path:
     """`<session tmp>/<name>`, built once by `build(folder)` for every xdist worker (or for the
     one process without xdist). A build that fails leaves no folder, and the next asker retries."""
