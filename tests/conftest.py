@@ -190,8 +190,8 @@ def runs_slow_tests(config: pytest.Config) -> bool:
 
 def pytest_configure(config: pytest.Config) -> None:
     # `make check` starts no cluster: its processes (and the xdist workers, started later, with
-    # this environment) find none at once (tests/slurm/no-cluster.conf says why). A session
-    # that runs slow tests uses the test cluster, also when started from such a process.
+    # this environment) find none at once, instead of waiting as above. A session that runs
+    # slow tests uses the test cluster, also when started from such a process.
     if not runs_slow_tests(config):
         os.environ["SLURM_CONF"] = str(NO_CLUSTER_CONF)
     elif os.environ.get("SLURM_CONF") == str(NO_CLUSTER_CONF):
