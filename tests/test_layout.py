@@ -78,3 +78,47 @@ def test_imports_go_to_common_or_an_earlier_stage() -> None:
         if folder(dep) in order and order[folder(dep)] > order[folder(module)]
     ]
     assert wrong == []
+
+
+def imported_test_modules(source: str) -> list[str]:
+    """The test modules (test_*.py, conftest) that Python `source` imports, anywhere in it:
+    `import tests.x.test_y`, `from tests.x.test_y import f`, `from tests.x import test_y`, and
+    the relative forms."""
+
+    def is_test_module(name: str) -> bool:
+        last = name.rsplit(".", 1)[-1]
+        return last.startswith("test_") or last == "conftest"
+
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Import):
+            found += [a.name for a in node.names if is_test_module(a.name)]
+        elif isinstance(node, ast.ImportFrom):
+            module = "." * node.level + (node.module or "")
+            if is_test_module(module):
+                found.append(module)
+                continue
+            joined = module if module.endswith(".") else f"{module}."
+            found += [joined + a.name for a in node.names if is_test_module(a.name)]
+    return found
+
+
+def test_no_test_module_imports_another() -> None:
+    """What several test modules share lives in a helper module of tests/ (helpers.py and its
+    kin) or in a fixture of conftest.py, not in a test module that others import."""
+    wrong = [
+        f"{path.relative_to(ROOT)} imports {module}"
+        for path in sorted((ROOT / "tests").rglob("*.py"))
+        for module in imported_test_modules(path.read_text(encoding="utf-8"))
+    ]
+    assert wrong == []
+    lazy = "def f():\n    from tests.workflow import test_docs, helpers"
+    for source, imported in (
+        ("from tests.workflow.test_paths import covers", ["tests.workflow.test_paths"]),
+        ("import tests.test_cli as cli", ["tests.test_cli"]),
+        (lazy, ["tests.workflow.test_docs"]),
+        ("from .test_jobs import job", [".test_jobs"]),
+        ("from . import conftest", [".conftest"]),
+        ("from tests.helpers import snakemake\nimport testing_tools", []),
+    ):
+        assert imported_test_modules(source) == imported, source

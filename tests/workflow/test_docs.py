@@ -52,7 +52,7 @@ import numpy as np
 import pytest
 
 from tests.helpers import ROOT, SNAKEFILE, snakemake
-from tests.workflow.test_paths import covers, table_paths
+from tests.output_table import covers, table_paths
 
 # README.md first: it takes a newcomer to the first result, the pages of docs/ hold the rest
 DOCS = (

@@ -13,13 +13,12 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from tests.helpers import DEFAULT_CONFIG, ROOT, parsed_workflow
+from tests.helpers import DEFAULT_CONFIG, parsed_workflow
+from tests.output_table import TABLE_DOC, covers, table_paths
 
 # bundled, downloaded and extracted vectors, and the digits; then MIT-67 (get_mit67)
 ZIP = {"source": "https://nlp.stanford.edu/data/glove.6B.zip", "dims": [100]}
 CONFIGS = ({"vectors": {"sources": [{"source": "bundled"}, ZIP]}}, {"images": {"dataset": "mit67"}})
-# the page that holds the table (README.md links to it)
-TABLE_DOC = "docs/outputs.md"
 # written by `snakemake --report` (make report), not by a rule
 REPORTS = {"results/report.html", "results/report.zip"}
 
@@ -46,29 +45,6 @@ def rule_paths(workdir: Path) -> dict[str, set[str]]:
                 for path in map(placeholders, [*rule.log, rule.benchmark]):
                     paths[path] = {path, re.sub(own, r"\1/<stage>/<rule>_<wildcards>.\2", path)}
     return paths
-
-
-def table_paths() -> list[str]:
-    """The paths in the table's first column; `a.tsv` / `.html` is a.tsv and a.html."""
-    text = (ROOT / TABLE_DOC).read_text(encoding="utf-8")
-    table = text.split("## Output path scheme\n", 1)[1].split("\n## ", 1)[0]
-    paths: list[str] = []
-    for cell in re.findall(r"^\| (`.+?) \|", table, flags=re.M):
-        for span in re.findall(r"`([^`]+)`", cell):
-            if span.startswith("."):
-                span = paths[-1].rsplit(".", 1)[0] + span
-            paths.append(span.rstrip("/"))
-    return paths
-
-
-def covers(row: str, path: str) -> bool:
-    """Whether the table's `row` names `path`: a placeholder stands for itself or a fixed name
-    (those of the generic rows, `<rule>` and its kin, only for themselves)."""
-    if "<rule>" in row:
-        return row == path
-    parts = re.split(r"(<\w+>)", row)
-    regex = "".join(f"(?:{re.escape(p)}|[^/<>]+)" if p[:1] == "<" else re.escape(p) for p in parts)
-    return re.fullmatch(regex, path) is not None
 
 
 def test_output_table_and_rules_name_the_same_paths(tmp_path: Path) -> None:
