@@ -1,7 +1,7 @@
 """The package mirrors the workflow: one folder of src/embedlab/ and of tests/ per
 workflow/rules/<stage>.smk, `common/` beside them, and imports that only go from a stage to an
-earlier one (or to common), never in a cycle. Read from the source (lazy imports inside functions
-count too), so nothing has to be imported to check it."""
+earlier one (or to common), never in a cycle; and no test module imports another. Read from the
+source (lazy imports inside functions count too), so nothing has to be imported to check it."""
 
 from __future__ import annotations
 
@@ -83,11 +83,10 @@ def test_imports_go_to_common_or_an_earlier_stage() -> None:
 def imported_test_modules(source: str) -> list[str]:
     """The test modules (test_*.py, conftest) that Python `source` imports, anywhere in it:
     `import tests.x.test_y`, `from tests.x.test_y import f`, `from tests.x import test_y`, and
-    the relative forms."""
+    the relative forms (not a name in a string: importlib.import_module, pytest_plugins)."""
 
-    def is_test_module(name: str) -> bool:
-        last = name.rsplit(".", 1)[-1]
-        return last.startswith("test_") or last == "conftest"
+    def is_test_module(name: str) -> bool:  # or a module inside one
+        return any(part.startswith("test_") or part == "conftest" for part in name.split("."))
 
     found = []
     for node in ast.walk(ast.parse(source)):
@@ -119,6 +118,9 @@ def test_no_test_module_imports_another() -> None:
         (lazy, ["tests.workflow.test_docs"]),
         ("from .test_jobs import job", [".test_jobs"]),
         ("from . import conftest", [".conftest"]),
+        ("from .. import test_cli, helpers", ["..test_cli"]),
+        ("from . import helpers", []),
+        ("import tests.test_cli.x", ["tests.test_cli.x"]),
         ("from tests.helpers import snakemake\nimport testing_tools", []),
     ):
         assert imported_test_modules(source) == imported, source

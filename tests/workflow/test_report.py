@@ -51,7 +51,7 @@ def walk_report(
     """Through the report's menus, as a person clicks: every category, every subcategory and
     every item of it, whose row's label cells go to `on_item(category, subcategory, cells)` once
     it is shown. The page is loaded once; the menu's "Results" link leads back to the categories
-    (to_report), and the category's link in the path above a page back to its subcategories.
+    (to_report), and the category's link in the menu's breadcrumb path back to its subcategories.
     Fails on a page that goes blank, an item no row lists, or a JavaScript error; first, the
     report's app must have run (the workflow description is on its page, with `config_shows`
     from the config filled in). Returns what it opened."""
@@ -70,7 +70,7 @@ def walk_report(
         to_report(browser, report)
         click_text(browser, category)
         for n, (subcategory, paths) in enumerate(subcategories.items()):
-            if n:  # back to the category's page, through the menu's path above the page
+            if n:  # back to the category's page, through its link in the menu's breadcrumb path
                 click_text(browser, category)
             click_text(browser, subcategory)
             where = f"{category} / {subcategory}"
