@@ -6,6 +6,7 @@ source (lazy imports inside functions count too), so nothing has to be imported 
 from __future__ import annotations
 
 import ast
+from collections.abc import Iterator
 from pathlib import Path
 
 from tests.helpers import ROOT
@@ -21,16 +22,23 @@ def module_name(path: Path) -> str:
     return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
 
 
+def imported_names(source: str) -> Iterator[str]:
+    """Every module name `source` imports, anywhere in it, as written: `import a.b` gives a.b;
+    `from a import b, c` gives a, a.b and a.c (b and c may be modules); a relative import keeps
+    its dots (`from . import b`: ., .b)."""
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Import):
+            yield from (a.name for a in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            module = "." * node.level + (node.module or "")
+            yield module
+            prefix = module if module.endswith(".") else f"{module}."
+            yield from (prefix + a.name for a in node.names)
+
+
 def imports_of(path: Path, modules: set[str]) -> set[str]:
     """The package's modules that `path` imports, anywhere in it."""
-    found = set()
-    for node in ast.walk(ast.parse(path.read_text())):
-        if isinstance(node, ast.ImportFrom) and node.module and node.module in modules:
-            found.add(node.module)
-            found.update(f"{node.module}.{a.name}" for a in node.names)
-        elif isinstance(node, ast.Import):
-            found.update(a.name for a in node.names)
-    return found & modules
+    return set(imported_names(path.read_text())) & modules
 
 
 def import_graph() -> dict[str, set[str]]:
@@ -81,25 +89,17 @@ def test_imports_go_to_common_or_an_earlier_stage() -> None:
 
 
 def imported_test_modules(source: str) -> list[str]:
-    """The test modules (test_*.py, conftest) that Python `source` imports, anywhere in it:
-    `import tests.x.test_y`, `from tests.x.test_y import f`, `from tests.x import test_y`, and
-    the relative forms (not a name in a string: importlib.import_module, pytest_plugins)."""
-
-    def is_test_module(name: str) -> bool:  # or a module inside one
-        return any(part.startswith("test_") or part == "conftest" for part in name.split("."))
-
-    found = []
-    for node in ast.walk(ast.parse(source)):
-        if isinstance(node, ast.Import):
-            found += [a.name for a in node.names if is_test_module(a.name)]
-        elif isinstance(node, ast.ImportFrom):
-            module = "." * node.level + (node.module or "")
-            if is_test_module(module):
-                found.append(module)
-                continue
-            joined = module if module.endswith(".") else f"{module}."
-            found += [joined + a.name for a in node.names if is_test_module(a.name)]
-    return found
+    """The test modules (test_*.py, conftest) that Python `source` imports, anywhere in it and in
+    any form (imported_names), each named once, up to the test module itself (`import
+    tests.test_a.b` names tests.test_a); not a name in a string (importlib, pytest_plugins)."""
+    found: dict[str, None] = {}
+    for name in imported_names(source):
+        parts = name.split(".")
+        for i, part in enumerate(parts):
+            if part.startswith("test_") or part == "conftest":
+                found[".".join(parts[: i + 1])] = None
+                break
+    return list(found)
 
 
 def test_no_test_module_imports_another() -> None:
@@ -120,7 +120,7 @@ def test_no_test_module_imports_another() -> None:
         ("from . import conftest", [".conftest"]),
         ("from .. import test_cli, helpers", ["..test_cli"]),
         ("from . import helpers", []),
-        ("import tests.test_cli.x", ["tests.test_cli.x"]),
+        ("import tests.test_cli.x", ["tests.test_cli"]),
         ("from tests.helpers import snakemake\nimport testing_tools", []),
     ):
         assert imported_test_modules(source) == imported, source
