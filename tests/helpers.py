@@ -68,6 +68,28 @@ def selects_slow_tests(markexpr: str | None) -> bool:
     return False
 
 
+# a rule's line in the Makefile: its targets, then one colon (not `:=`)
+MAKE_RULE = re.compile(r"([\w.-]+(?:[ \t]+[\w.-]+)*)[ \t]*:(?!=)")
+
+
+def makefile_rules() -> dict[str, list[str]]:
+    """The Makefile's rules that name their targets literally: target -> its recipe's lines
+    (a target of several rules gets all their lines; a rule that names a variable, such as
+    `$(RUN_STAMP):`, is not listed)."""
+    rules: dict[str, list[str]] = {}
+    targets: list[str] = []
+    for line in (ROOT / "Makefile").read_text().splitlines():
+        if line.startswith("\t"):
+            for target in targets:
+                rules[target].append(line.strip())
+        elif line.strip() and not line.startswith("#"):
+            rule = MAKE_RULE.match(line)
+            targets = rule[1].split() if rule else []
+            for target in targets:
+                rules.setdefault(target, [])
+    return rules
+
+
 def shared(factory: TempPathFactory, name: str, build: Callable[[Path], None]) -> Path:
     """`<session tmp>/<name>`, built once by `build(folder)` for every xdist worker (or for the
     one process without xdist). A build that fails leaves no folder, and the next asker retries."""

@@ -8,17 +8,16 @@ import re
 
 import pytest
 
-from tests.helpers import ROOT, selects_slow_tests
+from tests.helpers import makefile_rules, selects_slow_tests
 
 
 def pytest_markexprs() -> dict[str, str]:
     """Makefile target -> the -m expression of the pytest its recipe runs."""
-    found, target = {}, ""
-    for line in (ROOT / "Makefile").read_text().splitlines():
-        if re.match(r"[\w .-]+:", line):
-            target = line.split(":")[0]
-        elif line.startswith("\t") and (m := re.search(r'pytest\s+-m\s+(?:"([^"]*)"|(\S+))', line)):
-            found[target] = m[1] if m[1] is not None else m[2]
+    found = {}
+    for target, recipe in makefile_rules().items():
+        for line in recipe:
+            if m := re.search(r'pytest\s+-m\s+(?:"([^"]*)"|(\S+))', line):
+                found[target] = m[1] if m[1] is not None else m[2]
     return found
 
 

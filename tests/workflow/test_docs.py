@@ -51,7 +51,7 @@ import h5py
 import numpy as np
 import pytest
 
-from tests.helpers import ROOT, SNAKEFILE, snakemake
+from tests.helpers import ROOT, SNAKEFILE, makefile_rules, snakemake
 from tests.output_table import covers, table_paths
 
 # README.md first: it takes a newcomer to the first result, the pages of docs/ hold the rest
@@ -592,16 +592,11 @@ def check_embedlab(
     return out
 
 
-def makefile_targets() -> set[str]:
-    text = (ROOT / "Makefile").read_text()
-    return set(re.findall(r"^([\w.-]+)\s*:(?!=)", text, re.MULTILINE))
-
-
 def check_make(command: str) -> subprocess.CompletedProcess[str]:
     targets = shlex.split(command)[1:]
     assert targets, command
     for target in targets:
-        assert target in makefile_targets(), f"the Makefile has no rule {target!r}"
+        assert target in makefile_rules(), f"the Makefile has no rule {target!r}"
     env = {k: v for k, v in os.environ.items() if not k.startswith("MAKE")}
     out = subprocess.run(
         ["make", "-n", *targets], cwd=ROOT, env=env, capture_output=True, text=True, check=False
