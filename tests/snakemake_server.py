@@ -43,6 +43,18 @@ def _load_sitecustomize(pythonpath: list[str]) -> None:
             return
 
 
+def _prioritize(nice: int) -> None:
+    """This process, and all it starts, at niceness `nice` (negative: as root only; otherwise
+    the usual priority). Where the kernel groups processes by session for the scheduler
+    (autogroup, /proc/sys/kernel/sched_autogroup_enabled), a process's niceness only ranks it
+    among its own session's, and each session gets an equal share of the CPU: so the session
+    this process has just started takes the niceness too, through /proc/self/autogroup."""
+    with contextlib.suppress(PermissionError):
+        os.setpriority(os.PRIO_PROCESS, 0, nice)
+    with contextlib.suppress(OSError):  # no such file: no autogroup here
+        Path("/proc/self/autogroup").write_text(f"{nice}\n")
+
+
 def _child(request: dict, main: Callable[[], None]) -> None:
     """The forked process: becomes `snakemake ARGS` run in the request's setting; never returns."""
     code = 1
@@ -56,8 +68,7 @@ def _child(request: dict, main: Callable[[], None]) -> None:
         os.close(stdin)
         os.setsid()
         if request["nice"]:
-            with contextlib.suppress(PermissionError):  # not root: the usual priority
-                os.setpriority(os.PRIO_PROCESS, 0, request["nice"])
+            _prioritize(request["nice"])
         os.chdir(request["cwd"])
         os.environ.clear()
         os.environ.update(request["env"])
