@@ -1,12 +1,12 @@
 """Snakemake, imported once per test worker: every run of the tests is a fork of that process.
 
-Each `snakemake` the tests start would import Snakemake and its plugins again (about 1.5 CPU-s,
+Each `snakemake` the tests start would import Snakemake and its plugins again (about 2.5 CPU-s,
 more than a dry run of this workflow takes). So each test process starts this program once
-(tests/helpers.py: snakemake, start_snakemake); it imports Snakemake, then, for each request,
-forks a child that takes the run's directory, environment (PYTHONPATH's `sitecustomize`
-included, which Python would have loaded at start-up), niceness, output files and arguments and
-calls `snakemake.cli.main()`, the function the `snakemake` command calls. From there on the run
-is the command's own; its jobs are the processes it starts, as ever.
+(tests/helpers.py: snakemake, start_snakemake); it imports Snakemake and PRELOADED, then, for
+each request, forks a child that takes the run's directory, environment (PYTHONPATH's
+`sitecustomize` included, which Python would have loaded at start-up), niceness, output files
+and arguments and calls `snakemake.cli.main()`, the function the `snakemake` command calls. From
+there on the run is the command's own; its jobs are the processes it starts, as ever.
 
 Protocol, over a Unix socket, one connection per run: the client sends one JSON line (argv, cwd,
 env, pythonpath, stdout, stderr, nice); the server answers the child's pid (also its process
@@ -28,6 +28,12 @@ import sys
 import traceback
 from collections.abc import Callable
 from pathlib import Path
+
+# What each run of this workflow imports beyond Snakemake's command line, about 0.45 CPU-s a run:
+# Snakemake's own later imports (report() outputs, its source cache, notebook support) and the
+# libraries the Snakefile's helpers use. Other packages only: embedlab is imported by each run
+# itself, from the PYTHONPATH the run is given.
+PRELOADED = ("snakemake.report", "smart_open", "nbformat", "jsonschema", "h5py")
 
 
 def _load_sitecustomize(pythonpath: list[str]) -> None:
@@ -96,6 +102,8 @@ def serve(address: str) -> None:
     import snakemake.cli
 
     snakemake.cli.get_argument_parser()  # the plugins and their settings, loaded once
+    for name in PRELOADED:
+        importlib.import_module(name)
     parent = os.getppid()
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     listener.bind(address)
