@@ -56,9 +56,10 @@ lint: setup-test
 check test: export PYTHONDONTWRITEBYTECODE :=
 
 # The tests not marked slow (tests/conftest.py says what the tiers hold); they keep both cores
-# busy, so two workers.
+# busy, so two workers; one that runs out of tests takes some of the other's queue (worksteal),
+# so that neither waits alone at the end.
 check: lint
-	$(BIN)/python -m pytest -m "not slow" -n 2
+	$(BIN)/python -m pytest -m "not slow" -n 2 --dist worksteal
 
 # Then the slow ones. Four workers on two cores: much of it waits (Snakemake's job polling, the
 # SLURM queue, the browser), so the waits overlap; each shared run is built once for all, and

@@ -226,11 +226,13 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
 # The longest chains start first, each on its own xdist worker (`make test`'s --dist loadgroup
 # hands the workers one test, or one group of tests, at a time, in this order, until each has
 # two): the SLURM run, the tiny run and its report (for the browser tests), the mini run as a
-# module; a short test without a shared run follows each.
+# module, and the mini run's report in the browser (its worker waits for the mini run; left
+# to collection order, this minute-long walk started last and ended the run alone).
 FIRST = (
     "test_slurm.py::test_workflow_runs_through_slurm_and_matches_a_local_run",
     "test_report.py::test_every_page_and_item_of_the_tiny_report_with_its_figures_and_numbers",
     "test_module.py::test_mini_run_as_a_module_of_another_project",
+    "test_report.py::test_every_page_and_item_of_the_mini_report_opens",
 )
 # Then the documented commands: their first case starts all 18 documented Snakemake dry runs
 # (two at a time) and the published store, which the other cases wait for. Left to collection
