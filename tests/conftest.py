@@ -223,11 +223,11 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
         cluster("stop")
 
 
-# The longest chains start first, each on its own xdist worker (`make test`'s --dist loadgroup
-# hands the workers one test, or one group of tests, at a time, in this order, until each has
-# two): the SLURM run, the tiny run and its report (for the browser tests), the mini run as a
-# module, and the mini run's report in the browser (its worker waits for the mini run; left
-# to collection order, this minute-long walk started last and ended the run alone).
+# The longest chains start first, each on its own xdist worker (`make test` runs four, and its
+# --dist loadgroup hands them one test, or one group of tests, at a time, in this order, until
+# each has two): the SLURM run, the tiny run and its report (for the browser tests), the mini
+# run as a module, and the mini run's report in the browser (its worker waits for the mini
+# run; left to collection order, this minute-long walk started last and ended the run alone).
 FIRST = (
     "test_slurm.py::test_workflow_runs_through_slurm_and_matches_a_local_run",
     "test_report.py::test_every_page_and_item_of_the_tiny_report_with_its_figures_and_numbers",

@@ -31,8 +31,8 @@ from pathlib import Path
 
 # What each run of this workflow imports beyond Snakemake's command line, about 0.45 CPU-s a run:
 # Snakemake's own later imports (report() outputs, its source cache, notebook support) and the
-# libraries the Snakefile's helpers use. Other packages only: embedlab is imported by each run
-# itself, from the PYTHONPATH the run is given.
+# libraries the Snakefile's helpers use. Other packages only: each run imports embedlab itself,
+# as the command would.
 PRELOADED = ("snakemake.report", "smart_open", "nbformat", "jsonschema", "h5py")
 
 
@@ -50,14 +50,17 @@ def _load_sitecustomize(pythonpath: list[str]) -> None:
 
 
 def _prioritize(nice: int) -> None:
-    """This process, and all it starts, at niceness `nice` (negative: as root only; otherwise
-    the usual priority). Where the kernel groups processes by session for the scheduler
-    (autogroup, /proc/sys/kernel/sched_autogroup_enabled), a process's niceness only ranks it
-    among its own session's, and each session gets an equal share of the CPU: so the session
-    this process has just started takes the niceness too, through /proc/self/autogroup."""
+    """This process, and all it starts, at niceness `nice` where it may (a negative one needs
+    root: CAP_SYS_NICE; otherwise the usual priority). Where the kernel groups processes by
+    session for the scheduler (autogroup, /proc/sys/kernel/sched_autogroup_enabled), a
+    process's niceness only ranks it among its own session's, and each session gets an equal
+    share of the CPU: so the session this process has just started takes the niceness too,
+    through /proc/self/autogroup (the processes the run starts stay in it)."""
     with contextlib.suppress(PermissionError):
         os.setpriority(os.PRIO_PROCESS, 0, nice)
-    with contextlib.suppress(OSError):  # no such file: no autogroup here
+    # no such file: no autogroup; EPERM: not root; EAGAIN: another write in the last 0.1 s
+    # without CAP_SYS_ADMIN. Each leaves the usual share.
+    with contextlib.suppress(OSError):
         Path("/proc/self/autogroup").write_text(f"{nice}\n")
 
 
